@@ -1,0 +1,1 @@
+"""Operator health function: is every store and model server reachable?"""

@@ -1,0 +1,27 @@
+"""Health function: GET / reports whether every store and model server answers."""
+
+from litestar import Response, get
+
+from shared.http.app import make_function_app
+from shared.infra.postgres import close_pool, open_pool
+from shared.system.health import HealthReport, check_all
+
+
+@get("/", summary="Reachability of every dependency")
+async def health() -> Response[HealthReport]:
+    report = await check_all()
+    return Response(report, status_code=200 if report.status == "ok" else 503)
+
+
+@get("/live", summary="Liveness: the process answers")
+async def live() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+app = make_function_app(
+    "health",
+    [health, live],
+    description="Operator health checks: Postgres, Redis, Weaviate, object store, LLM and embeddings.",
+    on_startup=[open_pool],
+    on_shutdown=[close_pool],
+)

@@ -1,0 +1,61 @@
+# The project's own processes (local gateway, Dramatiq worker) and the env file they read.
+
+env_file() { echo "$STATE_DIR/env${1:+.$1}"; }
+
+# write_env DB [SUFFIX]: the runtime configuration functions and workers get from the environment
+# (in OpenFaaS the same names come from stack.yml environment and secrets).
+write_env() {
+  local db="$1" suffix="${2:-}" redis_db="${3:-0}"
+  cat >"$(env_file "$suffix")" <<ENV
+DATABASE_URL=$(app_url "$db")
+DATABASE_OWNER_URL=$(owner_url "$db")
+REDIS_URL=redis://$BIND_HOST:$REDIS_PORT/$redis_db
+WEAVIATE_HTTP_HOST=$BIND_HOST
+WEAVIATE_HTTP_PORT=$WEAVIATE_PORT
+WEAVIATE_GRPC_HOST=$BIND_HOST
+WEAVIATE_GRPC_PORT=$WEAVIATE_GRPC_PORT
+S3_ENDPOINT=$BIND_HOST:$MINIO_PORT
+S3_ACCESS_KEY=$MINIO_ROOT_USER
+S3_SECRET_KEY=$MINIO_ROOT_PASSWORD
+S3_BUCKET=bokai-${db//_/-}
+S3_SECURE=false
+LLM_BASE_URL=http://$BIND_HOST:$LLM_PORT/v1
+LLM_MODEL=$LLM_MODEL_ALIAS
+LLM_API_KEY=local-no-key
+EMBEDDINGS_BASE_URL=http://$BIND_HOST:$EMBEDDINGS_PORT/v1
+EMBEDDINGS_API_KEY=local-no-key
+GATEWAY_PORT=$GATEWAY_PORT
+ENV
+}
+
+export_env() { set -a; source "$(env_file "${1:-}")"; set +a; }
+
+app_python() { echo "$ROOT_DIR/.venv/bin/python"; }
+
+# Bucket and Weaviate collection are created by the app's own bootstrap (idempotent).
+bootstrap_stores() {
+  (cd "$ROOT_DIR" && export_env "${1:-}" && "$(app_python)" -m shared.bootstrap) \
+    >"$LOG_DIR/bootstrap${1:+-$1}.log" 2>&1 || { tail -n 15 "$LOG_DIR/bootstrap${1:+-$1}.log" >&2; die "store bootstrap failed; log: $LOG_DIR/bootstrap${1:+-$1}.log"; }
+  ok "bucket and vector collection ready"
+}
+
+worker_ready() { [[ -f "$RUN_DIR/worker.ready" ]] && pid_alive worker; }
+
+start_worker() {
+  if pid_alive worker; then ok "worker already running"; return 0; fi
+  rm -f "$RUN_DIR/worker.ready"
+  (cd "$ROOT_DIR" && export_env && WORKER_READY_FILE="$RUN_DIR/worker.ready" \
+    spawn worker "$ROOT_DIR/.venv/bin/dramatiq" shared.worker --processes 1 --threads 4)
+  wait_ready worker 60 worker_ready
+  ok "dramatiq worker (queues: $(cat "$RUN_DIR/worker.ready"))"
+}
+
+gateway_ready() { http_ok "http://$BIND_HOST:$GATEWAY_PORT/healthz"; }
+
+start_gateway() {
+  if gateway_ready; then ok "gateway already running on $BIND_HOST:$GATEWAY_PORT"; return 0; fi
+  require_free_port "$GATEWAY_PORT" "local gateway" GATEWAY_PORT
+  (cd "$ROOT_DIR" && export_env && spawn gateway "$(app_python)" -m shared.gateway --host "$BIND_HOST" --port "$GATEWAY_PORT")
+  wait_ready gateway 60 gateway_ready
+  ok "gateway on http://$BIND_HOST:$GATEWAY_PORT"
+}

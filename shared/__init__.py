@@ -1,0 +1,1 @@
+"""Code shared by the OpenFaaS functions and the Dramatiq workers."""

@@ -1,0 +1,1 @@
+"""Sellers (tenants), their users and memberships."""

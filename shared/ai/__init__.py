@@ -1,0 +1,1 @@
+"""AI reply configuration and usage accounting."""

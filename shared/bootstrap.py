@@ -1,0 +1,24 @@
+"""Create what the stores need before the first request (idempotent): `python -m shared.bootstrap`."""
+
+from __future__ import annotations
+
+import asyncio
+
+from shared.infra.objects import ObjectStoreSettings, ensure_bucket, make_minio
+from shared.infra.vectors import connect_weaviate, ensure_knowledge_collection
+from shared.settings import load
+
+
+async def bootstrap() -> None:
+    settings = load(ObjectStoreSettings)
+    await asyncio.to_thread(ensure_bucket, make_minio(settings), settings.bucket)
+    client = await connect_weaviate()
+    try:
+        await ensure_knowledge_collection(client)
+    finally:
+        await client.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(bootstrap())
+    print("stores ready")

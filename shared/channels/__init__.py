@@ -1,0 +1,1 @@
+"""A seller's connections to marketplaces and other message channels."""

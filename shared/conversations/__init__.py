@@ -1,0 +1,1 @@
+"""Customer conversations and their messages, including drafted and sent replies."""

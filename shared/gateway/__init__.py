@@ -1,0 +1,1 @@
+"""A local stand-in for the OpenFaaS gateway: `/function/<name>/...` → that function's ASGI app."""

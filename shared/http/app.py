@@ -1,0 +1,62 @@
+"""Builds a function's Litestar app with the same docs, errors and lifespan everywhere."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from litestar import Litestar, Request, Response
+from litestar.exceptions import HTTPException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Server
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ControllerRouterHandler
+
+logger = logging.getLogger("bokai.http")
+
+
+def _unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, str]]:
+    # Logged with the route only: no body, headers or tokens reach the log at INFO level.
+    logger.exception("unhandled error on %s %s", request.method, request.scope.get("path"))
+    return Response(
+        {"detail": "Something went wrong on our side. Please try again; if it persists, contact support."},
+        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {"detail": exc.detail}
+    if exc.extra:
+        body["errors"] = exc.extra
+    return Response(body, status_code=exc.status_code, headers=exc.headers)
+
+
+def make_function_app(
+    name: str,
+    route_handlers: Sequence[ControllerRouterHandler],
+    *,
+    description: str,
+    on_startup: Sequence[Callable[..., Any]] = (),
+    on_shutdown: Sequence[Callable[..., Any]] = (),
+    gateway_prefix: str | None = None,
+) -> Litestar:
+    """``gateway_prefix`` is where the gateway serves the function (default ``/function/<name>``);
+    it is only advertised in the OpenAPI ``servers`` so "try it out" works behind the gateway."""
+    prefix = gateway_prefix if gateway_prefix is not None else f"/function/{name}"
+    return Litestar(
+        route_handlers=list(route_handlers),
+        on_startup=list(on_startup),
+        on_shutdown=list(on_shutdown),
+        exception_handlers={HTTPException: _http_error, Exception: _unexpected_error},
+        openapi_config=OpenAPIConfig(
+            title=f"BOK-AI {name}",
+            version="1.0.0",
+            description=description,
+            path="/schema",
+            servers=[Server(url=prefix)],
+            render_plugins=[SwaggerRenderPlugin()],
+        ),
+        debug=False,
+    )

@@ -1,0 +1,1 @@
+"""Process-wide clients for the stores, each opened once per process and configured by settings."""

@@ -1,0 +1,35 @@
+"""The OpenAI-compatible LLM endpoint (vLLM in production, llama.cpp's server locally)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from shared.settings import Settings, load
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+
+
+class LlmSettings(Settings, frozen=True, kw_only=True):
+    env_prefix: ClassVar[str] = "LLM_"
+    base_url: str
+    model: str
+    api_key: str = "not-needed"
+    timeout_seconds: float = 60.0
+    max_retries: int = 2
+    # Keys each tenant's prefix-cache salt (vLLM cache_salt); rotate it to drop every cached prefix.
+    cache_salt_secret: str = "local-development-salt"
+    # vLLM honours cache_salt; servers that reject unknown fields (llama.cpp) get none.
+    send_cache_salt: bool = False
+
+
+def make_llm_client(settings: LlmSettings | None = None) -> AsyncOpenAI:
+    from openai import AsyncOpenAI  # ~480 ms import: only the reply actors pay it
+
+    settings = settings or load(LlmSettings)
+    return AsyncOpenAI(
+        base_url=settings.base_url,
+        api_key=settings.api_key,
+        timeout=settings.timeout_seconds,
+        max_retries=settings.max_retries,
+    )

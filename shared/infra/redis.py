@@ -1,0 +1,20 @@
+"""Redis connection settings and the process-wide async client."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from redis.asyncio import Redis
+
+from shared.settings import Settings, load
+
+
+class RedisSettings(Settings, frozen=True, kw_only=True):
+    env_prefix: ClassVar[str] = "REDIS_"
+    url: str = "redis://127.0.0.1:6379/0"
+    # Dramatiq keys live under this namespace, apart from tenant keys ("t:<tenant>:...").
+    broker_namespace: str = "bokai-tasks"
+
+
+def make_redis() -> Redis:
+    return Redis.from_url(load(RedisSettings).url, decode_responses=False)

@@ -1,0 +1,68 @@
+"""Weaviate connection and the knowledge-chunk collection (multi-tenant: one tenant per seller)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from shared.settings import Settings, load
+
+if TYPE_CHECKING:
+    from weaviate import WeaviateAsyncClient
+
+KNOWLEDGE_COLLECTION = "KnowledgeChunk"
+EMBEDDING_DIMENSIONS = 384
+
+
+class VectorStoreSettings(Settings, frozen=True, kw_only=True):
+    env_prefix: ClassVar[str] = "WEAVIATE_"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    grpc_host: str = "127.0.0.1"
+    grpc_port: int = 50051
+    secure: bool = False
+    api_key: str | None = None
+
+
+async def connect_weaviate(settings: VectorStoreSettings | None = None) -> WeaviateAsyncClient:
+    # ~680 ms import: only the functions and actors that search or index pay it.
+    import weaviate
+    from weaviate.classes.init import AdditionalConfig, Auth, Timeout
+
+    settings = settings or load(VectorStoreSettings)
+    client = weaviate.use_async_with_custom(
+        http_host=settings.http_host,
+        http_port=settings.http_port,
+        http_secure=settings.secure,
+        grpc_host=settings.grpc_host,
+        grpc_port=settings.grpc_port,
+        grpc_secure=settings.secure,
+        auth_credentials=Auth.api_key(settings.api_key) if settings.api_key else None,
+        additional_config=AdditionalConfig(timeout=Timeout(init=10, query=30, insert=60)),
+        skip_init_checks=False,
+    )
+    await client.connect()
+    return client
+
+
+async def ensure_knowledge_collection(client: WeaviateAsyncClient) -> None:
+    from weaviate.classes.config import Configure, DataType, Property, Tokenization
+
+    if await client.collections.exists(KNOWLEDGE_COLLECTION):
+        return
+    await client.collections.create(
+        KNOWLEDGE_COLLECTION,
+        multi_tenancy_config=Configure.multi_tenancy(
+            enabled=True, auto_tenant_creation=True, auto_tenant_activation=True
+        ),
+        # Vectors come from our own embedder (multilingual-e5-small); Weaviate runs no vectorizer.
+        vector_config=Configure.Vectors.self_provided(
+            vector_index_config=Configure.VectorIndex.dynamic()
+        ),
+        properties=[
+            Property(name="document_id", data_type=DataType.TEXT, skip_vectorization=True,
+                     tokenization=Tokenization.FIELD),
+            Property(name="chunk_index", data_type=DataType.INT),
+            Property(name="title", data_type=DataType.TEXT),
+            Property(name="text", data_type=DataType.TEXT),
+        ],
+    )

@@ -1,0 +1,1 @@
+"""The seller's knowledge base: uploaded documents, their ingestion and retrieval."""

@@ -1,0 +1,35 @@
+"""The Piccolo app holding every table; its migrations live in the top-level piccolo_migrations/."""
+
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from shared.accounts.tables import Membership, Tenant, User
+from shared.ai.tables import AiConfig, UsageLog
+from shared.channels.tables import ChannelAccount
+from shared.conversations.tables import Conversation, Message
+from shared.inbox.tables import InboxEvent
+from shared.knowledge.tables import KnowledgeDocument
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "piccolo_migrations"
+
+# Tables whose rows belong to one tenant: RLS is enabled and forced on each (see the RLS migration).
+TENANT_TABLES = (
+    Tenant,
+    Membership,
+    ChannelAccount,
+    Conversation,
+    Message,
+    KnowledgeDocument,
+    AiConfig,
+    UsageLog,
+    InboxEvent,
+)
+
+APP_CONFIG = AppConfig(
+    app_name="bokai",
+    migrations_folder_path=str(MIGRATIONS_DIR),
+    table_classes=[User, *TENANT_TABLES],
+    migration_dependencies=[],
+    commands=[],
+)

@@ -1,0 +1,97 @@
+"""Reachability checks of every dependency, for operators and the gateway's readiness."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+import httpx
+import msgspec
+
+from shared.infra.embeddings import EmbeddingSettings
+from shared.infra.llm import LlmSettings
+from shared.infra.objects import ObjectStoreSettings
+from shared.infra.postgres import engine
+from shared.infra.redis import make_redis
+from shared.infra.vectors import VectorStoreSettings
+from shared.settings import SettingsError, load
+
+
+class CheckResult(msgspec.Struct, rename="camel"):
+    ok: bool
+    latency_ms: int
+    # Only the error's type and a fixed hint: driver messages can carry hosts or user names.
+    error: str | None = None
+
+
+class HealthReport(msgspec.Struct, rename="camel"):
+    status: str  # ok | degraded
+    checks: dict[str, CheckResult]
+
+
+async def _postgres() -> None:
+    await engine().run_ddl("SELECT 1")
+
+
+async def _redis() -> None:
+    client = make_redis()
+    try:
+        await client.ping()
+    finally:
+        await client.aclose()
+
+
+async def _http_get(url: str) -> None:
+    async with httpx.AsyncClient(timeout=3.0) as client:
+        response = await client.get(url)
+        response.raise_for_status()
+
+
+async def _weaviate() -> None:
+    s = load(VectorStoreSettings)
+    scheme = "https" if s.secure else "http"
+    await _http_get(f"{scheme}://{s.http_host}:{s.http_port}/v1/.well-known/ready")
+
+
+async def _object_store() -> None:
+    s = load(ObjectStoreSettings)
+    scheme = "https" if s.secure else "http"
+    await _http_get(f"{scheme}://{s.endpoint}/minio/health/ready")
+
+
+async def _llm() -> None:
+    await _http_get(load(LlmSettings).base_url.rstrip("/") + "/models")
+
+
+async def _embeddings() -> None:
+    await _http_get(load(EmbeddingSettings).base_url.rstrip("/") + "/models")
+
+
+CHECKS: dict[str, Callable[[], Awaitable[None]]] = {
+    "postgres": _postgres,
+    "redis": _redis,
+    "weaviate": _weaviate,
+    "objectStore": _object_store,
+    "llm": _llm,
+    "embeddings": _embeddings,
+}
+
+
+async def _timed(check: Callable[[], Awaitable[None]]) -> CheckResult:
+    started = time.perf_counter()
+    try:
+        await asyncio.wait_for(check(), timeout=5.0)
+        error = None
+    except SettingsError:
+        error = "not configured"
+    except Exception as exc:  # any failure is a result here, not an error of the health check
+        error = type(exc).__name__
+    return CheckResult(ok=error is None, latency_ms=int((time.perf_counter() - started) * 1000),
+                       error=error)
+
+
+async def check_all() -> HealthReport:
+    results = await asyncio.gather(*(_timed(check) for check in CHECKS.values()))
+    checks = dict(zip(CHECKS, results, strict=True))
+    return HealthReport(status="ok" if all(r.ok for r in results) else "degraded", checks=checks)

@@ -1,0 +1,91 @@
+"""Knowledge chunks of one tenant in Weaviate: the handle only ever holds a tenant-bound collection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from shared.infra.vectors import KNOWLEDGE_COLLECTION
+from shared.tenancy.ids import parse_tenant_id
+
+if TYPE_CHECKING:
+    from weaviate import WeaviateAsyncClient
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkHit:
+    document_id: str
+    chunk_index: int
+    title: str
+    text: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkToIndex:
+    document_id: str
+    chunk_index: int
+    title: str
+    text: str
+    vector: list[float]
+
+
+class TenantVectors:
+    def __init__(self, client: WeaviateAsyncClient, tenant_id: UUID | str) -> None:
+        self.tenant_id = parse_tenant_id(tenant_id)
+        # One Weaviate tenant per seller; the name is the seller's UUID (valid Weaviate tenant name).
+        self._collection = client.collections.use(KNOWLEDGE_COLLECTION).with_tenant(str(self.tenant_id))
+
+    async def insert(self, chunks: list[ChunkToIndex]) -> list[str]:
+        from weaviate.classes.data import DataObject
+
+        objects = [
+            DataObject(
+                properties={
+                    "document_id": c.document_id,
+                    "chunk_index": c.chunk_index,
+                    "title": c.title,
+                    "text": c.text,
+                },
+                vector=c.vector,
+            )
+            for c in chunks
+        ]
+        result = await self._collection.data.insert_many(objects)
+        if result.has_errors:
+            first = next(iter(result.errors.values()))
+            raise RuntimeError(f"weaviate rejected {len(result.errors)} chunks: {first.message}")
+        return [str(u) for u in result.uuids.values()]
+
+    async def hybrid(self, query: str, vector: list[float], *, limit: int = 5,
+                     alpha: float = 0.5) -> list[ChunkHit]:
+        from weaviate.classes.query import MetadataQuery
+
+        response = await self._collection.query.hybrid(
+            query=query, vector=vector, alpha=alpha, limit=limit,
+            return_metadata=MetadataQuery(score=True),
+        )
+        return [self._hit(o.properties, o.metadata.score) for o in response.objects]
+
+    async def delete_document(self, document_id: str) -> int:
+        from weaviate.classes.query import Filter
+
+        result = await self._collection.data.delete_many(
+            where=Filter.by_property("document_id").equal(document_id)
+        )
+        return int(result.successful)
+
+    async def count(self) -> int:
+        response = await self._collection.aggregate.over_all(total_count=True)
+        return int(response.total_count or 0)
+
+    @staticmethod
+    def _hit(properties: dict[str, Any], score: float | None) -> ChunkHit:
+        return ChunkHit(
+            document_id=str(properties.get("document_id", "")),
+            chunk_index=int(properties.get("chunk_index") or 0),
+            title=str(properties.get("title") or ""),
+            text=str(properties.get("text") or ""),
+            score=float(score or 0.0),
+        )

@@ -1,0 +1,42 @@
+"""Entry point of the Dramatiq worker: `dramatiq shared.worker`.
+
+Importing this module registers every actor and opens the per-process pools on the worker's
+event loop (never per message).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import dramatiq
+from dramatiq.asyncio import get_event_loop_thread
+
+from shared.broker import broker
+from shared.infra.postgres import close_pool, open_pool
+
+# Actor modules are listed here as domains add them; importing registers the actors.
+ACTOR_MODULES: tuple[str, ...] = ()
+
+logger = logging.getLogger("bokai.worker")
+
+
+class ProcessResources(dramatiq.Middleware):
+    """Opens the Postgres pool when a worker process boots and closes it on shutdown."""
+
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        get_event_loop_thread().run_coroutine(open_pool())
+        ready_file = os.environ.get("WORKER_READY_FILE")
+        if ready_file:
+            Path(ready_file).write_text(",".join(sorted(broker.get_declared_queues())) or "none yet")
+        logger.info("worker ready, queues: %s", sorted(broker.get_declared_queues()))
+
+    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        get_event_loop_thread().run_coroutine(close_pool())
+
+
+broker.add_middleware(ProcessResources())
+
+for module in ACTOR_MODULES:
+    __import__(module)
