@@ -106,7 +106,8 @@ spawn() {
   local name="$1"; shift
   local log="$LOG_DIR/$name.log"
   : >"$log"
-  setsid nohup "$@" >>"$log" 2>&1 < /dev/null &
+  # 9>&-: the child must not inherit scripts/stack's lock, or the lock would live as long as it.
+  setsid nohup "$@" >>"$log" 2>&1 < /dev/null 9>&- &
   echo $! >"$(pid_file "$name")"
 }
 

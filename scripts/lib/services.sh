@@ -22,7 +22,7 @@ start_postgres() {
   fi
   is_root && { chown postgres "$LOG_DIR"; touch "$LOG_DIR/postgres.log"; chown postgres "$LOG_DIR/postgres.log"; }
   as_user postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$LOG_DIR/postgres.log" -w -t 60 \
-    -o "-h $BIND_HOST -p $PG_PORT -k $PG_DATA -c max_connections=200" start >/dev/null \
+    -o "-h $BIND_HOST -p $PG_PORT -k $PG_DATA -c max_connections=200" start >/dev/null 9>&- \
     || { tail -n 10 "$LOG_DIR/postgres.log" >&2; die "postgres did not start; log: $LOG_DIR/postgres.log"; }
   ok "postgres on $BIND_HOST:$PG_PORT"
 }
@@ -51,7 +51,7 @@ GRANT USAGE ON SCHEMA public TO $PG_APP_ROLE;
 SQL
 }
 
-drop_database() { psql_super -d postgres -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null; }
+drop_database() { PGOPTIONS="-c client_min_messages=warning" psql_super -d postgres -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null; }
 
 owner_url() { echo "postgresql://$PG_OWNER_ROLE:$PG_OWNER_PASSWORD@$BIND_HOST:$PG_PORT/$1"; }
 app_url()   { echo "postgresql://$PG_APP_ROLE:$PG_APP_PASSWORD@$BIND_HOST:$PG_PORT/$1"; }
