@@ -4,7 +4,7 @@
 PG_BIN=/usr/lib/postgresql/15/bin
 PG_DATA="$STATE_DIR/postgres"
 
-pg_ready() { "$PG_BIN/pg_isready" -q -h "$BIND_HOST" -p "$PG_PORT"; }
+pg_ready() { "$PG_BIN/pg_isready" -q -t 3 -h "$BIND_HOST" -p "$PG_PORT"; }
 psql_super() { as_user postgres psql -X -q -v ON_ERROR_STOP=1 -h "$BIND_HOST" -p "$PG_PORT" -U postgres "$@"; }
 
 start_postgres() {
@@ -68,7 +68,7 @@ stop_postgres() {
   as_user postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1 || true
 }
 
-redis_ready() { redis-cli -h "$BIND_HOST" -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; }
+redis_ready() { timeout 2 redis-cli -h "$BIND_HOST" -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; }
 
 start_redis() {
   if redis_ready; then ok "redis already running on $BIND_HOST:$REDIS_PORT"; return 0; fi
