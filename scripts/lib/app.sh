@@ -2,11 +2,27 @@
 
 env_file() { echo "$STATE_DIR/env${1:+.$1}"; }
 
+# Local secrets are files in .state/secrets, read exactly like /var/openfaas/secrets in production.
+# Each is generated once per clone and kept, so restarts keep decrypting what was stored.
+ensure_local_secret() {
+  local name="$1" generator="$2" dir="$STATE_DIR/secrets"
+  mkdir -p "$dir"; chmod 700 "$dir"
+  [[ -s "$dir/$name" ]] && return 0
+  (umask 077; cd "$ROOT_DIR" && "$(app_python)" -c "$generator" >"$dir/$name") || die "could not generate local secret $name"
+}
+
+ensure_local_secrets() {
+  ensure_local_secret credentials-keys \
+    'from shared.channels.credentials import new_key_entry; print(new_key_entry("local-1"))'
+}
+
 # write_env DB [SUFFIX]: the runtime configuration functions and workers get from the environment
 # (in OpenFaaS the same names come from stack.yml environment and secrets).
 write_env() {
   local db="$1" suffix="${2:-}" redis_db="${3:-0}"
+  ensure_local_secrets
   cat >"$(env_file "$suffix")" <<ENV
+SECRETS_DIR=$STATE_DIR/secrets
 DATABASE_URL=$(app_url "$db")
 DATABASE_OWNER_URL=$(owner_url "$db")
 REDIS_URL=redis://$BIND_HOST:$REDIS_PORT/$redis_db
