@@ -14,6 +14,9 @@ ensure_local_secret() {
 ensure_local_secrets() {
   ensure_local_secret credentials-keys \
     'from shared.channels.credentials import new_key_entry; print(new_key_entry("local-1"))'
+  # EC P-256 key signing access tokens (ES256); rotate by moving it to auth-verify-keys.
+  ensure_local_secret auth-signing-key \
+    'from shared.auth.tokens import generate_signing_key_pem; print(generate_signing_key_pem(), end="")'
 }
 
 # write_env DB [SUFFIX]: the runtime configuration functions and workers get from the environment

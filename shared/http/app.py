@@ -14,6 +14,8 @@ from litestar.openapi.spec import Server
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ControllerRouterHandler
 
+from shared.auth.guard import PRINCIPAL_DEPENDENCY
+
 logger = logging.getLogger("bokai.http")
 
 
@@ -49,6 +51,8 @@ def make_function_app(
         route_handlers=list(route_handlers),
         on_startup=list(on_startup),
         on_shutdown=list(on_shutdown),
+        # Any handler may declare `principal: NamedDependency[Principal]` to get the verified caller.
+        dependencies=dict(PRINCIPAL_DEPENDENCY),
         exception_handlers={HTTPException: _http_error, Exception: _unexpected_error},
         openapi_config=OpenAPIConfig(
             title=f"BOK-AI {name}",

@@ -18,3 +18,26 @@ class RedisSettings(Settings, frozen=True, kw_only=True):
 
 def make_redis() -> Redis:
     return Redis.from_url(load(RedisSettings).url, decode_responses=False)
+
+
+_client: Redis | None = None
+
+
+async def open_redis() -> None:
+    """Create the process-wide client once (app lifespan); its pool connects lazily."""
+    global _client
+    if _client is None:
+        _client = make_redis()
+
+
+async def close_redis() -> None:
+    global _client
+    if _client is not None:
+        client, _client = _client, None
+        await client.aclose()
+
+
+def redis_client() -> Redis:
+    if _client is None:
+        raise RuntimeError("Redis client is not open: add open_redis to the app's on_startup")
+    return _client

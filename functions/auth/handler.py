@@ -1,0 +1,112 @@
+"""Auth function: sellers and their teams register, sign in and manage who may act for the seller."""
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Request, Response, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from shared.auth import members, service
+from shared.auth.guard import requires
+from shared.auth.principal import Principal
+from shared.auth.schemas import (
+    AcceptInviteRequest,
+    ChangeRoleRequest,
+    InviteCreated,
+    InviteRequest,
+    LoginRequest,
+    MeResponse,
+    MemberView,
+    RefreshRequest,
+    RegisterRequest,
+    SwitchTenantRequest,
+    TokenPair,
+)
+from shared.auth.settings import auth_settings
+from shared.auth.throttle import client_ip
+from shared.auth.tokens import key_ring
+from shared.http.app import make_function_app
+from shared.infra.postgres import close_pool, open_pool
+from shared.infra.redis import close_redis, open_redis, redis_client
+
+Caller = NamedDependency[Principal]
+
+
+@post("/register", summary="Create an account, its workspace and sign in as its owner", status_code=201)
+async def register(data: JSONBody[RegisterRequest]) -> TokenPair:
+    return await service.register(redis_client(), auth_settings(), data)
+
+
+@post("/login", summary="Sign in; pick a workspace with tenantId (default: the first joined)", status_code=200)
+async def login(request: Request[Any, Any, Any], data: JSONBody[LoginRequest]) -> TokenPair:
+    settings = auth_settings()
+    address = client_ip(request.client.host if request.client else None,
+                        request.headers.get("x-forwarded-for"), settings.trusted_proxy_hops)
+    return await service.login(redis_client(), settings, data, address)
+
+
+@post("/switch-tenant", summary="New tokens for another workspace of the caller", status_code=200)
+async def switch_tenant(principal: Caller, data: JSONBody[SwitchTenantRequest]) -> TokenPair:
+    return await service.switch_tenant(redis_client(), auth_settings(), principal, data.tenant_id)
+
+
+@post("/refresh", summary="Trade a refresh token for new tokens (each refresh token works once)",
+      status_code=200)
+async def refresh(data: JSONBody[RefreshRequest]) -> TokenPair:
+    return await service.refresh(redis_client(), auth_settings(), data.refresh_token)
+
+
+@post("/logout", summary="End this session: the access token and its refresh tokens stop working",
+      status_code=204)
+async def logout(principal: Caller) -> None:
+    await service.end_current_session(redis_client(), principal)
+
+
+@get("/me", summary="The caller: user, current workspace, role and permissions")
+async def me(principal: Caller) -> MeResponse:
+    return await service.me(principal)
+
+
+@get("/.well-known/jwks.json", summary="Public keys that verify access tokens", cache=300)
+async def jwks() -> Response[dict[str, Any]]:
+    return Response(key_ring(auth_settings()).public_jwks(), headers={"Cache-Control": "public, max-age=300"})
+
+
+@post("/members/invites", summary="Invite someone by email (owner/admin)", guards=[requires("admin")],
+      status_code=201)
+async def invite(principal: Caller, data: JSONBody[InviteRequest]) -> InviteCreated:
+    return await members.create_invite(redis_client(), auth_settings(), principal, data)
+
+
+@post("/invites/accept", summary="Accept an invite: creates the account or joins an existing one",
+      status_code=200)
+async def accept_invite(data: JSONBody[AcceptInviteRequest]) -> TokenPair:
+    return await members.accept_invite(redis_client(), auth_settings(), data.token, data.password)
+
+
+@get("/members", summary="Members of the current workspace", guards=[requires("read")])
+async def list_members(principal: Caller) -> list[MemberView]:
+    return await members.list_members(principal)
+
+
+@patch("/members/{user_id:uuid}", summary="Change a member's role (owner/admin)", guards=[requires("admin")])
+async def change_role(principal: Caller, user_id: FromPath[UUID], data: JSONBody[ChangeRoleRequest]) -> MemberView:
+    return await members.change_role(principal, user_id, data.role)
+
+
+@delete("/members/{user_id:uuid}", summary="Remove a member (owner/admin)", guards=[requires("admin")],
+        status_code=204)
+async def remove_member(principal: Caller, user_id: FromPath[UUID]) -> None:
+    await members.remove_member(principal, user_id)
+
+
+app = make_function_app(
+    "auth",
+    [register, login, switch_tenant, refresh, logout, me, jwks, invite, accept_invite, list_members,
+     change_role, remove_member],
+    description="Registration, sign-in with tenant choice, rotating refresh tokens, team members and "
+                "the public keys other functions use to verify access tokens.",
+    on_startup=[open_pool, open_redis],
+    on_shutdown=[close_pool, close_redis],
+)

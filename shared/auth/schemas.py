@@ -1,0 +1,95 @@
+"""Request and response bodies of the auth function; camelCase on the wire."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+import msgspec
+from msgspec import Meta
+
+Email = Annotated[str, Meta(max_length=320, description="Email address", examples=["anna@sklep.pl"])]
+Password = Annotated[str, Meta(max_length=1024, description="At least 10 characters, not a common password")]
+AssignableRole = Literal["owner", "admin", "member"]
+
+
+class Body(msgspec.Struct, rename="camel", forbid_unknown_fields=False, kw_only=True):
+    pass
+
+
+class RegisterRequest(Body):
+    email: Email
+    password: Password
+    company_name: Annotated[str, Meta(min_length=1, max_length=255, examples=["Sklep Łódź"])]
+
+
+class LoginRequest(Body):
+    email: Email
+    password: Password
+    tenant_id: UUID | None = None  # default: the workspace the user joined first
+
+
+class SwitchTenantRequest(Body):
+    tenant_id: UUID
+
+
+class RefreshRequest(Body):
+    refresh_token: Annotated[str, Meta(min_length=1, max_length=200)]
+
+
+class InviteRequest(Body):
+    email: Email
+    role: AssignableRole = "member"
+
+
+class AcceptInviteRequest(Body):
+    token: Annotated[str, Meta(min_length=1, max_length=200)]
+    password: Password
+
+
+class ChangeRoleRequest(Body):
+    role: AssignableRole
+
+
+class TenantView(Body):
+    id: UUID
+    name: str
+    slug: str
+    role: str
+    subscription_status: str
+
+
+class UserView(Body):
+    id: UUID
+    email: str
+
+
+class TokenPair(Body):
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    tenant: TenantView
+    token_type: str = "Bearer"
+
+
+class MeResponse(Body):
+    user: UserView
+    tenant: TenantView
+    role: str
+    permissions: list[str]
+    tenants: list[TenantView]  # every workspace this user can switch to
+
+
+class MemberView(Body):
+    user_id: UUID
+    email: str
+    role: str
+    joined_at: datetime
+
+
+class InviteCreated(Body):
+    invite_token: str
+    email: str
+    role: str
+    expires_at: datetime

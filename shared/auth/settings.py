@@ -1,0 +1,31 @@
+"""Auth settings: the signing key comes from the secret `auth-signing-key` (or env AUTH_SIGNING_KEY)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from shared.settings import Settings, load
+
+
+class AuthSettings(Settings, frozen=True, kw_only=True):
+    env_prefix: ClassVar[str] = "AUTH_"
+    # PEM of an EC P-256 private key (or a private JWK as JSON). It signs every new token.
+    signing_key: str
+    # Older keys that only verify (PEM blocks or a JWK Set as JSON): keep a rotated-out key here
+    # until the last refresh-issued access token it signed has expired.
+    verify_keys: str = ""
+    issuer: str = "bokai-auth"
+    audience: str = "bokai"
+    access_ttl_seconds: int = 15 * 60
+    refresh_ttl_seconds: int = 30 * 24 * 3600
+    invite_ttl_seconds: int = 7 * 24 * 3600
+    login_max_failures_per_email: int = 5
+    login_max_failures_per_ip: int = 50
+    login_failure_window_seconds: int = 15 * 60
+    # How many proxies in front of the function append to X-Forwarded-For (OpenFaaS gateway: 1).
+    # 0 trusts no header, so a client cannot spoof its address past the per-address throttle.
+    trusted_proxy_hops: int = 0
+
+
+def auth_settings() -> AuthSettings:
+    return load(AuthSettings)
