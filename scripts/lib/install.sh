@@ -19,6 +19,8 @@ install_debian_servers() {
   [[ -x /usr/lib/postgresql/15/bin/postgres ]] || missing+=(postgresql-15 postgresql-client-15)
   command -v redis-server >/dev/null || missing+=(redis-server)
   command -v curl >/dev/null || missing+=(curl)
+  # Test documents (generated PDFs with Polish letters) use this Unicode font.
+  [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=(fonts-dejavu-core)
   if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
   local redis_major
   redis_major="$(redis-server --version | sed -E 's/.*v=([0-9]+).*/\1/')"

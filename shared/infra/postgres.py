@@ -32,15 +32,24 @@ def engine() -> PostgresEngine:
     return found
 
 
+# Several apps can share one process (the local gateway hosts every function; tests host apps
+# next to their own pool): the pool is opened by the first user and closed by the last.
+_pool_users = 0
+
+
 async def open_pool() -> None:
     """Open the pool once per process (app lifespan / worker boot), never per request."""
-    settings = load(DatabaseSettings)
-    await engine().start_connection_pool(
-        min_size=settings.pool_min_size, max_size=settings.pool_max_size
-    )
+    global _pool_users
+    _pool_users += 1
+    db = engine()
+    if db.pool is None:
+        settings = load(DatabaseSettings)
+        await db.start_connection_pool(min_size=settings.pool_min_size, max_size=settings.pool_max_size)
 
 
 async def close_pool() -> None:
+    global _pool_users
+    _pool_users = max(0, _pool_users - 1)
     db = engine()
-    if db.pool is not None:
+    if _pool_users == 0 and db.pool is not None:
         await db.close_connection_pool()

@@ -47,7 +47,23 @@ async def connect_weaviate(settings: VectorStoreSettings | None = None) -> Weavi
 async def ensure_knowledge_collection(client: WeaviateAsyncClient) -> None:
     from weaviate.classes.config import Configure, DataType, Property, Tokenization
 
+    properties = [
+        Property(name="document_id", data_type=DataType.TEXT, skip_vectorization=True,
+                 tokenization=Tokenization.FIELD),
+        Property(name="generation", data_type=DataType.TEXT, skip_vectorization=True,
+                 tokenization=Tokenization.FIELD),
+        Property(name="chunk_index", data_type=DataType.INT),
+        Property(name="page", data_type=DataType.INT),
+        Property(name="title", data_type=DataType.TEXT),
+        Property(name="text", data_type=DataType.TEXT),
+    ]
     if await client.collections.exists(KNOWLEDGE_COLLECTION):
+        # Properties added after the collection was created (Weaviate has no migrations).
+        collection = client.collections.use(KNOWLEDGE_COLLECTION)
+        existing = {p.name for p in (await collection.config.get()).properties}
+        for prop in properties:
+            if prop.name not in existing:
+                await collection.config.add_property(prop)
         return
     await client.collections.create(
         KNOWLEDGE_COLLECTION,
@@ -58,11 +74,5 @@ async def ensure_knowledge_collection(client: WeaviateAsyncClient) -> None:
         vector_config=Configure.Vectors.self_provided(
             vector_index_config=Configure.VectorIndex.dynamic()
         ),
-        properties=[
-            Property(name="document_id", data_type=DataType.TEXT, skip_vectorization=True,
-                     tokenization=Tokenization.FIELD),
-            Property(name="chunk_index", data_type=DataType.INT),
-            Property(name="title", data_type=DataType.TEXT),
-            Property(name="text", data_type=DataType.TEXT),
-        ],
+        properties=properties,
     )

@@ -11,6 +11,7 @@ class KnowledgeDocument(Table, tablename="knowledge_documents"):
     id = UUID(primary_key=True)
     tenant_id = ForeignKey(references=Tenant, null=False, on_delete=OnDelete.cascade)
     title = Varchar(length=255, null=False)
+    filename = Varchar(length=255, null=True, default=None)
     # Object key relative to the tenant's prefix in the documents bucket.
     object_key = Varchar(length=500, null=False)
     content_type = Varchar(length=100, null=True, default=None)  # detected from content
@@ -21,6 +22,9 @@ class KnowledgeDocument(Table, tablename="knowledge_documents"):
     error = Varchar(length=1000, null=True, default=None)
     chunk_count = Integer(default=0, null=False)
     progress_percent = Integer(default=0, null=False)
+    # Chunks in Weaviate carry the generation that indexed them; search only trusts chunks of the
+    # active generation, so re-ingestion swaps a document's chunks atomically.
+    active_generation = Varchar(length=32, null=True, default=None)
     uploaded_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())

@@ -20,6 +20,8 @@ class ChunkHit:
     title: str
     text: str
     score: float
+    generation: str = ""
+    page: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,8 @@ class ChunkToIndex:
     title: str
     text: str
     vector: list[float]
+    generation: str = ""
+    page: int | None = None
 
 
 class TenantVectors:
@@ -44,7 +48,9 @@ class TenantVectors:
             DataObject(
                 properties={
                     "document_id": c.document_id,
+                    "generation": c.generation,
                     "chunk_index": c.chunk_index,
+                    "page": c.page,
                     "title": c.title,
                     "text": c.text,
                 },
@@ -62,22 +68,42 @@ class TenantVectors:
                      alpha: float = 0.5) -> list[ChunkHit]:
         from weaviate.classes.query import MetadataQuery
 
-        response = await self._collection.query.hybrid(
-            query=query, vector=vector, alpha=alpha, limit=limit,
-            return_metadata=MetadataQuery(score=True),
-        )
+        try:
+            response = await self._collection.query.hybrid(
+                query=query, vector=vector, alpha=alpha, limit=limit,
+                return_metadata=MetadataQuery(score=True),
+            )
+        except Exception as exc:
+            if _tenant_missing(exc):
+                return []
+            raise
         return [self._hit(o.properties, o.metadata.score) for o in response.objects]
 
-    async def delete_document(self, document_id: str) -> int:
+    async def delete_document(self, document_id: str, *, generation: str | None = None,
+                              keep_generation: str | None = None) -> int:
+        """Delete a document's chunks: all, one ``generation``, or all but ``keep_generation``."""
         from weaviate.classes.query import Filter
 
-        result = await self._collection.data.delete_many(
-            where=Filter.by_property("document_id").equal(document_id)
-        )
+        where = Filter.by_property("document_id").equal(document_id)
+        if generation is not None:
+            where = where & Filter.by_property("generation").equal(generation)
+        if keep_generation is not None:
+            where = where & Filter.by_property("generation").not_equal(keep_generation)
+        try:
+            result = await self._collection.data.delete_many(where=where)
+        except Exception as exc:
+            if _tenant_missing(exc):
+                return 0
+            raise
         return int(result.successful)
 
     async def count(self) -> int:
-        response = await self._collection.aggregate.over_all(total_count=True)
+        try:
+            response = await self._collection.aggregate.over_all(total_count=True)
+        except Exception as exc:
+            if _tenant_missing(exc):
+                return 0
+            raise
         return int(response.total_count or 0)
 
     @staticmethod
@@ -88,4 +114,11 @@ class TenantVectors:
             title=str(properties.get("title") or ""),
             text=str(properties.get("text") or ""),
             score=float(score or 0.0),
+            generation=str(properties.get("generation") or ""),
+            page=int(properties["page"]) if properties.get("page") is not None else None,
         )
+
+
+def _tenant_missing(exc: Exception) -> bool:
+    # Weaviate creates a tenant on its first insert; until then reads fail with "tenant not found".
+    return "tenant not found" in str(exc).lower()

@@ -1,0 +1,65 @@
+"""Retrieval for the reply agent and the seller's own KB test: top chunks with sources and scores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from shared.knowledge.stores import KnowledgeStores
+from shared.knowledge.tables import KnowledgeDocument
+from shared.tenancy.db import tenant_tx
+
+# Hybrid search over-fetches so chunks of stale generations can be dropped without losing recall.
+OVERFETCH = 4
+
+
+@dataclass(frozen=True, slots=True)
+class RetrievedChunk:
+    document_id: str
+    document_title: str
+    chunk_index: int
+    page: int | None
+    text: str
+    score: float
+
+
+async def search(stores: KnowledgeStores, tenant_id: UUID | str, query: str, k: int = 5,
+                 *, alpha: float = 0.5) -> list[RetrievedChunk]:
+    query = " ".join(query.split())
+    if not query or k <= 0:
+        return []
+    [query_vector] = await stores.embedder.embed_queries([query])
+    hits = await stores.vectors(tenant_id).hybrid(query, query_vector, limit=k * OVERFETCH, alpha=alpha)
+    if not hits:
+        return []
+    document_ids = [UUID(d) for d in {h.document_id for h in hits} if _is_uuid(d)]
+    if not document_ids:
+        return []
+    async with tenant_tx(tenant_id):
+        active = {
+            str(row["id"]): row
+            for row in await KnowledgeDocument.select(
+                KnowledgeDocument.id, KnowledgeDocument.title, KnowledgeDocument.active_generation
+            ).where(
+                KnowledgeDocument.id.is_in(document_ids)
+                & (KnowledgeDocument.status == "ready")
+            )
+        }
+    results = []
+    for hit in hits:
+        document = active.get(hit.document_id)
+        if document is None or document["active_generation"] != hit.generation:
+            continue  # deleted, failed, or a generation being replaced
+        results.append(RetrievedChunk(hit.document_id, document["title"], hit.chunk_index, hit.page,
+                                      hit.text, hit.score))
+        if len(results) == k:
+            break
+    return results
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        UUID(value)
+    except ValueError:
+        return False
+    return True
