@@ -23,7 +23,7 @@ from shared.auth.schemas import (
     SwitchTenantRequest,
     TokenPair,
 )
-from shared.auth.settings import auth_settings
+from shared.auth.settings import AuthSettings, auth_settings
 from shared.auth.throttle import client_ip
 from shared.auth.tokens import key_ring
 from shared.http.app import make_function_app
@@ -31,6 +31,11 @@ from shared.infra.postgres import close_pool, open_pool
 from shared.infra.redis import close_redis, open_redis, redis_client
 
 Caller = NamedDependency[Principal]
+
+
+def _client_ip(request: Request[Any, Any, Any], settings: AuthSettings) -> str:
+    return client_ip(request.client.host if request.client else None,
+                     request.headers.get("x-forwarded-for"), settings.trusted_proxy_hops)
 
 
 @post("/register", summary="Create an account, its workspace and sign in as its owner", status_code=201)
@@ -41,9 +46,7 @@ async def register(data: JSONBody[RegisterRequest]) -> TokenPair:
 @post("/login", summary="Sign in; pick a workspace with tenantId (default: the first joined)", status_code=200)
 async def login(request: Request[Any, Any, Any], data: JSONBody[LoginRequest]) -> TokenPair:
     settings = auth_settings()
-    address = client_ip(request.client.host if request.client else None,
-                        request.headers.get("x-forwarded-for"), settings.trusted_proxy_hops)
-    return await service.login(redis_client(), settings, data, address)
+    return await service.login(redis_client(), settings, data, _client_ip(request, settings))
 
 
 @post("/switch-tenant", summary="New tokens for another workspace of the caller", status_code=200)
@@ -81,8 +84,10 @@ async def invite(principal: Caller, data: JSONBody[InviteRequest]) -> InviteCrea
 
 @post("/invites/accept", summary="Accept an invite: creates the account or joins an existing one",
       status_code=200)
-async def accept_invite(data: JSONBody[AcceptInviteRequest]) -> TokenPair:
-    return await members.accept_invite(redis_client(), auth_settings(), data.token, data.password)
+async def accept_invite(request: Request[Any, Any, Any], data: JSONBody[AcceptInviteRequest]) -> TokenPair:
+    settings = auth_settings()
+    return await members.accept_invite(redis_client(), settings, data.token, data.password,
+                                       _client_ip(request, settings))
 
 
 @get("/members", summary="Members of the current workspace", guards=[requires("read")])

@@ -20,6 +20,7 @@ from shared.auth.queries import find_user_by_email, tx_connection, user_tenant
 from shared.auth.schemas import InviteCreated, InviteRequest, MemberView, TokenPair
 from shared.auth.service import DUPLICATE_EMAIL, check_new_password, normalise_email, open_session
 from shared.auth.settings import AuthSettings
+from shared.auth.throttle import LoginThrottle
 from shared.tenancy.db import tenant_tx
 
 LAST_OWNER = "A workspace needs at least one owner: make someone else an owner first."
@@ -106,7 +107,8 @@ async def create_invite(redis: Redis, settings: AuthSettings, principal: Princip
     return InviteCreated(invite_token=token, email=email, role=body.role, expires_at=expires_at)
 
 
-async def accept_invite(redis: Redis, settings: AuthSettings, token: str, password: str) -> TokenPair:
+async def accept_invite(redis: Redis, settings: AuthSettings, token: str, password: str,
+                        client_ip: str) -> TokenPair:
     """Join the inviting workspace: an existing account proves itself with its password,
     a new one is created with this password."""
     raw = await redis.get(_invite_key(token))
@@ -115,8 +117,13 @@ async def accept_invite(redis: Redis, settings: AuthSettings, token: str, passwo
     invite = msgspec.json.decode(raw, type=Invite)
     found = await find_user_by_email(invite.email)
     if found is not None:
+        # Same throttle as login: an invite link must not become a way to guess a password.
+        throttle = LoginThrottle(redis, settings, email=invite.email, client_ip=client_ip)
+        await throttle.check()
         if not await verify_password(found[1], password):
+            await throttle.record_failure()
             raise Unauthenticated("The password does not match the existing account for this email.")
+        await throttle.record_success()
         user_id, new_hash = found[0], None
     else:
         check_new_password(password)

@@ -118,7 +118,7 @@ async def login(redis: Redis, settings: AuthSettings, body: LoginRequest, client
     await throttle.check()
     found = await find_user_by_email(email)
     # Unknown emails verify against a dummy hash: same answer, similar time, no account enumeration.
-    if not await verify_password(found[1] if found else None, body.password) or found is None:
+    if not await verify_password(found[1] if found else None, body.password) or not found:
         await throttle.record_failure()
         raise Unauthenticated(BAD_CREDENTIALS)
     await throttle.record_success()

@@ -21,18 +21,23 @@ def make_redis() -> Redis:
 
 
 _client: Redis | None = None
+# Like the Postgres pool: several apps may share a process (the local gateway, tests), so the
+# client is created by the first app that starts and closed by the last one that stops.
+_client_users = 0
 
 
 async def open_redis() -> None:
     """Create the process-wide client once (app lifespan); its pool connects lazily."""
-    global _client
+    global _client, _client_users
+    _client_users += 1
     if _client is None:
         _client = make_redis()
 
 
 async def close_redis() -> None:
-    global _client
-    if _client is not None:
+    global _client, _client_users
+    _client_users = max(0, _client_users - 1)
+    if _client_users == 0 and _client is not None:
         client, _client = _client, None
         await client.aclose()
 
