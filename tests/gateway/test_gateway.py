@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import socket
-from contextlib import asynccontextmanager
 from typing import Annotated
 
-import httpx
 import pytest
 import uvicorn
 from litestar import Litestar, Request, get
@@ -15,6 +11,7 @@ from litestar.params import Parameter
 
 from shared.gateway.discovery import function_names, load_functions
 from shared.gateway.dispatcher import FunctionGateway
+from tests.support import free_port, serve
 
 
 def make_app(name: str, events: list[str]) -> Litestar:
@@ -31,31 +28,6 @@ def make_app(name: str, events: list[str]) -> Litestar:
         on_startup=[lambda: events.append(f"{name}:startup")],
         on_shutdown=[lambda: events.append(f"{name}:shutdown")],
     )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@asynccontextmanager
-async def serve(app):
-    """Run the gateway under a real uvicorn server on a free loopback port."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on",
-                                           log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            raise RuntimeError("gateway did not start") from task.exception()
-        await asyncio.sleep(0.02)
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-            yield client
-    finally:
-        server.should_exit = True
-        await task
 
 
 async def test_routes_each_function_with_its_prefix_stripped():

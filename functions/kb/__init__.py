@@ -1,0 +1,1 @@
+"""Knowledge-base function: sellers upload documents and test retrieval."""

@@ -1,0 +1,128 @@
+"""Knowledge-base function: upload, list, inspect, delete and re-ingest documents; search them."""
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Litestar, Request, Response, delete, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.status_codes import HTTP_202_ACCEPTED
+
+from shared.auth.errors import Conflict, InvalidInput, NotFound
+from shared.auth.guard import requires, requires_active_subscription
+from shared.auth.principal import Principal
+from shared.broker import enqueue
+from shared.http.app import make_function_app
+from shared.infra.postgres import close_pool, open_pool
+from shared.infra.redis import close_redis, open_redis
+from shared.knowledge import service
+from shared.knowledge.schemas import DocumentPage, DocumentView, SearchRequest, SearchResponse
+from shared.knowledge.stores import KnowledgeStores
+from shared.knowledge.uploads import read_document_upload
+
+Caller = NamedDependency[Principal]
+INGEST = ("knowledge", "knowledge.ingest_document")
+TOO_LARGE = f"The document is larger than {service.MAX_DOCUMENT_BYTES // (1024 * 1024)} MB; split it or compress images."
+
+
+class PayloadTooLarge(HTTPException):
+    status_code = 413
+
+
+def _stores(state: State) -> KnowledgeStores:
+    return state.knowledge_stores
+
+
+def _missing() -> NotFound:
+    # Same answer for "not yours" and "does not exist": ids of other sellers are not confirmed.
+    return NotFound(detail="No such document.")
+
+
+@post("/documents", summary="Upload a document (multipart/form-data: file, optional title)",
+      status_code=HTTP_202_ACCEPTED, guards=[requires("write"), requires_active_subscription],
+      request_max_body_size=service.MAX_DOCUMENT_BYTES + 64 * 1024)
+async def upload_document(request: Request[Any, Any, State], principal: Caller) -> DocumentView:
+    try:
+        upload = await read_document_upload(request.headers.get("content-type", ""), request.stream(),
+                                            service.MAX_DOCUMENT_BYTES)
+        with upload.body:
+            document = await service.add_document(
+                _stores(request.app.state), principal.tenant_id, principal.user_id,
+                filename=upload.filename, title=upload.title, body=upload.body, size=upload.size,
+                sha256=upload.sha256)
+    except service.DocumentTooLarge:
+        raise PayloadTooLarge(detail=TOO_LARGE) from None
+    except service.DuplicateDocument as duplicate:
+        raise Conflict(detail="This file is already in your knowledge base.",
+                       extra={"existingDocumentId": str(duplicate.existing_id)}) from None
+    except service.InvalidRequest as problem:
+        raise InvalidInput("file", str(problem)) from None
+    enqueue(*INGEST, str(principal.tenant_id), str(document.id))
+    return document
+
+
+@get("/documents", summary="Documents with their ingestion status, newest first", guards=[requires("read")])
+async def list_documents(principal: Caller, cursor: FromQuery[str | None] = None,
+                         limit: FromQuery[int] = 50) -> DocumentPage:
+    try:
+        return await service.list_documents(principal.tenant_id, limit=limit, cursor=cursor)
+    except service.InvalidRequest as problem:
+        raise InvalidInput("cursor", str(problem)) from None
+
+
+@get("/documents/{document_id:uuid}", summary="One document and its ingestion status", guards=[requires("read")])
+async def get_document(principal: Caller, document_id: FromPath[UUID]) -> DocumentView:
+    document = await service.get_document(principal.tenant_id, document_id)
+    if document is None:
+        raise _missing()
+    return document
+
+
+@delete("/documents/{document_id:uuid}", summary="Delete a document, its chunks and its file",
+        guards=[requires("delete")], status_code=204)
+async def delete_document(request: Request[Any, Any, State], principal: Caller,
+                          document_id: FromPath[UUID]) -> None:
+    if not await service.delete_document(_stores(request.app.state), principal.tenant_id, document_id):
+        raise _missing()
+
+
+@post("/documents/{document_id:uuid}/reingest", summary="Index the document again", status_code=HTTP_202_ACCEPTED,
+      guards=[requires("write"), requires_active_subscription])
+async def reingest_document(principal: Caller, document_id: FromPath[UUID]) -> DocumentView:
+    document = await service.mark_for_reingestion(principal.tenant_id, document_id)
+    if document is None:
+        raise _missing()
+    enqueue(*INGEST, str(principal.tenant_id), str(document_id))
+    return document
+
+
+@post("/search", summary="Test your knowledge base: top passages for a question", status_code=200,
+      guards=[requires("read")])
+async def search(request: Request[Any, Any, State], principal: Caller,
+                 data: JSONBody[SearchRequest]) -> SearchResponse:
+    try:
+        return await service.search_knowledge(_stores(request.app.state), principal.tenant_id,
+                                              data.query, data.k)
+    except service.InvalidRequest as problem:
+        raise InvalidInput("query", str(problem)) from None
+
+
+async def _open_stores(app: Litestar) -> None:
+    app.state.knowledge_stores = await KnowledgeStores.open()
+
+
+async def _close_stores(app: Litestar) -> None:
+    stores = app.state.get("knowledge_stores")
+    if stores is not None:
+        await stores.close()
+
+
+app = make_function_app(
+    "kb",
+    [upload_document, list_documents, get_document, delete_document, reingest_document, search],
+    description="Knowledge base: documents the AI answers from (PDF, DOCX, XLSX, CSV, HTML, Markdown, text).",
+    on_startup=[open_pool, open_redis, _open_stores],
+    on_shutdown=[_close_stores, close_redis, close_pool],
+)

@@ -1,0 +1,166 @@
+"""Knowledge-base use cases for the kb function and the onboarding CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import unicodedata
+import uuid
+from datetime import datetime, timezone
+from typing import IO
+from uuid import UUID
+
+from shared.knowledge.retrieval import search
+from shared.knowledge.schemas import DocumentPage, DocumentView, SearchHit, SearchResponse
+from shared.knowledge.stores import KnowledgeStores
+from shared.knowledge.tables import KnowledgeDocument
+from shared.tenancy.db import tenant_tx
+
+MAX_DOCUMENT_BYTES = 25 * 1024 * 1024
+MAX_QUERY_CHARS = 500
+MAX_K = 20
+# Uploads are spooled: small files stay in memory, anything larger goes to a temp file, never RAM.
+SPOOL_MEMORY_BYTES = 1024 * 1024
+
+
+class DocumentTooLarge(Exception):
+    pass
+
+
+class DuplicateDocument(Exception):
+    def __init__(self, existing_id: UUID) -> None:
+        super().__init__(str(existing_id))
+        self.existing_id = existing_id
+
+
+class InvalidRequest(ValueError):
+    pass
+
+
+def safe_filename(name: str) -> str:
+    """A readable, key-safe file name: 'Regulamin zwrotów (2026).pdf' → 'Regulamin-zwrotow-2026.pdf'."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    ascii_name = unicodedata.normalize("NFKD", base.replace("ł", "l").replace("Ł", "L"))
+    ascii_name = ascii_name.encode("ascii", "ignore").decode()
+    stem, dot, extension = ascii_name.rpartition(".")
+    if not dot:
+        stem, extension = extension, ""
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-")[:120] or "document"
+    extension = re.sub(r"[^A-Za-z0-9]", "", extension)[:10]
+    return f"{stem}.{extension}" if extension else stem
+
+
+def _view(row: dict) -> DocumentView:
+    return DocumentView(
+        id=row["id"], title=row["title"], filename=row["filename"], content_type=row["content_type"],
+        size_bytes=row["size_bytes"], status=row["status"], error=row["error"],
+        chunk_count=row["chunk_count"], progress_percent=row["progress_percent"],
+        created_at=row["created_at"], updated_at=row["updated_at"],
+    )
+
+
+async def add_document(stores: KnowledgeStores, tenant_id: UUID, user_id: UUID | None, *,
+                       filename: str, title: str | None, body: IO[bytes], size: int,
+                       sha256: str) -> DocumentView:
+    """Store the file under the tenant's prefix and create its row (status pending).
+
+    The caller enqueues ingestion after this returns (the row is committed by then).
+    """
+    if size == 0:
+        raise InvalidRequest("The file is empty.")
+    async with tenant_tx(tenant_id):
+        existing = await KnowledgeDocument.select(KnowledgeDocument.id).where(
+            KnowledgeDocument.sha256 == sha256).first()
+    if existing:
+        raise DuplicateDocument(existing["id"])
+    document_id = uuid.uuid4()
+    name = safe_filename(filename)
+    key = f"documents/{document_id}/{name}"
+    await stores.objects(tenant_id).put(key, body, length=size)
+    now = datetime.now(timezone.utc)
+    row = KnowledgeDocument(
+        id=document_id, tenant_id=tenant_id, title=(title or filename).strip()[:255] or name,
+        filename=filename[:255], object_key=key, size_bytes=size, sha256=sha256, status="pending",
+        uploaded_by=user_id, created_at=now, updated_at=now,
+    )
+    async with tenant_tx(tenant_id):
+        await KnowledgeDocument.insert(row)
+    return _view(row.to_dict())
+
+
+async def add_document_bytes(stores: KnowledgeStores, tenant_id: UUID, user_id: UUID | None,
+                             filename: str, data: bytes, title: str | None = None) -> DocumentView:
+    return await add_document(stores, tenant_id, user_id, filename=filename, title=title,
+                              body=io.BytesIO(data), size=len(data),
+                              sha256=hashlib.sha256(data).hexdigest())
+
+
+async def list_documents(tenant_id: UUID, *, limit: int = 50, cursor: str | None = None) -> DocumentPage:
+    """Newest first; the cursor is the last item's id (stable under inserts)."""
+    limit = max(1, min(limit, 100))
+    async with tenant_tx(tenant_id):
+        query = KnowledgeDocument.select().order_by(KnowledgeDocument.created_at, ascending=False) \
+            .order_by(KnowledgeDocument.id, ascending=False).limit(limit + 1)
+        if cursor:
+            anchor = await KnowledgeDocument.select(KnowledgeDocument.created_at, KnowledgeDocument.id) \
+                .where(KnowledgeDocument.id == _uuid(cursor, "cursor")).first()
+            if anchor is None:
+                raise InvalidRequest("The cursor is no longer valid; start from the first page.")
+            query = query.where(
+                (KnowledgeDocument.created_at < anchor["created_at"])
+                | ((KnowledgeDocument.created_at == anchor["created_at"]) & (KnowledgeDocument.id < anchor["id"]))
+            )
+        rows = await query
+    items = [_view(r) for r in rows[:limit]]
+    return DocumentPage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+
+
+async def get_document(tenant_id: UUID, document_id: UUID) -> DocumentView | None:
+    async with tenant_tx(tenant_id):
+        row = await KnowledgeDocument.select().where(KnowledgeDocument.id == document_id).first()
+    return _view(row) if row else None
+
+
+async def delete_document(stores: KnowledgeStores, tenant_id: UUID, document_id: UUID) -> bool:
+    """Row first (searches stop trusting its chunks at once), then chunks and object."""
+    async with tenant_tx(tenant_id):
+        deleted = await KnowledgeDocument.delete().where(KnowledgeDocument.id == document_id) \
+            .returning(KnowledgeDocument.object_key)
+    if not deleted:
+        return False
+    await stores.vectors(tenant_id).delete_document(str(document_id))
+    await stores.objects(tenant_id).delete(deleted[0]["object_key"])
+    return True
+
+
+async def mark_for_reingestion(tenant_id: UUID, document_id: UUID) -> DocumentView | None:
+    async with tenant_tx(tenant_id):
+        rows = await KnowledgeDocument.update({
+            KnowledgeDocument.status: "pending", KnowledgeDocument.error: None,
+            KnowledgeDocument.progress_percent: 0,
+            KnowledgeDocument.updated_at: datetime.now(timezone.utc),
+        }).where(KnowledgeDocument.id == document_id).returning(*KnowledgeDocument.all_columns())
+    return _view(rows[0]) if rows else None
+
+
+async def search_knowledge(stores: KnowledgeStores, tenant_id: UUID, query: str, k: int) -> SearchResponse:
+    query = " ".join(query.split())
+    if not query:
+        raise InvalidRequest("Type a question to search for.")
+    if len(query) > MAX_QUERY_CHARS:
+        raise InvalidRequest(f"The question is too long (max {MAX_QUERY_CHARS} characters).")
+    if not 1 <= k <= MAX_K:
+        raise InvalidRequest(f"k must be between 1 and {MAX_K}.")
+    hits = await search(stores, tenant_id, query, k)
+    return SearchResponse(query=query, hits=[
+        SearchHit(document_id=h.document_id, document_title=h.document_title, chunk_index=h.chunk_index,
+                  page=h.page, text=h.text, score=round(h.score, 4)) for h in hits
+    ])
+
+
+def _uuid(value: str, field: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise InvalidRequest(f"{field} is not valid.") from None

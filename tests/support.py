@@ -1,0 +1,37 @@
+"""Helpers for tests that run apps under a real uvicorn server on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import uvicorn
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@asynccontextmanager
+async def serve(app: Any, **client_options: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """Run ``app`` (lifespan included) on the test's event loop; yield a client for it."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on",
+                                           log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            raise RuntimeError("server did not start") from task.exception()
+        await asyncio.sleep(0.02)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", **client_options) as client:
+            yield client
+    finally:
+        server.should_exit = True
+        await task
