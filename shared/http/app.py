@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from litestar import Litestar, Request, Response
+from litestar import Litestar, Request, Response, get
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -35,6 +35,13 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     return Response(body, status_code=exc.status_code, headers=exc.headers)
 
 
+@get("/_/live", include_in_schema=False, sync_to_thread=False)
+def _live() -> dict[str, str]:
+    # The watchdog's ready_path (Dockerfile.fn): answers once the lifespan has started. It checks no
+    # dependency on purpose: a database outage must not take every replica out of the load balancer.
+    return {"status": "ok"}
+
+
 def make_function_app(
     name: str,
     route_handlers: Sequence[ControllerRouterHandler],
@@ -48,7 +55,7 @@ def make_function_app(
     it is only advertised in the OpenAPI ``servers`` so "try it out" works behind the gateway."""
     prefix = gateway_prefix if gateway_prefix is not None else f"/function/{name}"
     return Litestar(
-        route_handlers=list(route_handlers),
+        route_handlers=[*route_handlers, _live],
         on_startup=list(on_startup),
         on_shutdown=list(on_shutdown),
         # Any handler may declare `principal: NamedDependency[Principal]` to get the verified caller.
