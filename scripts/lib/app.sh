@@ -8,7 +8,7 @@ ensure_local_secret() {
   local name="$1" generator="$2" dir="$STATE_DIR/secrets"
   mkdir -p "$dir"; chmod 700 "$dir"
   [[ -s "$dir/$name" ]] && return 0
-  (umask 077; cd "$ROOT_DIR" && "$(app_python)" -c "$generator" >"$dir/$name") || die "could not generate local secret $name"
+  (umask 077; cd "$ROOT_DIR" && SECRETS_DIR="$dir" "$(app_python)" -c "$generator" >"$dir/$name.tmp" && mv "$dir/$name.tmp" "$dir/$name") || die "could not generate local secret $name"
 }
 
 ensure_local_secrets() {
@@ -17,6 +17,9 @@ ensure_local_secrets() {
   # EC P-256 key signing access tokens (ES256); rotate by moving it to auth-verify-keys.
   ensure_local_secret auth-signing-key \
     'from shared.auth.tokens import generate_signing_key_pem; print(generate_signing_key_pem(), end="")'
+  # What every other function gets in production instead of the signing key: the public JWK Set.
+  ensure_local_secret auth-public-keys \
+    'import json; from shared.auth.settings import auth_settings; from shared.auth.tokens import key_ring; print(json.dumps(key_ring(auth_settings()).public_jwks()))'
 }
 
 # write_env DB [SUFFIX]: the runtime configuration functions and workers get from the environment

@@ -9,8 +9,12 @@ from shared.settings import Settings, load
 
 class AuthSettings(Settings, frozen=True, kw_only=True):
     env_prefix: ClassVar[str] = "AUTH_"
-    # PEM of an EC P-256 private key (or a private JWK as JSON). It signs every new token.
-    signing_key: str
+    # PEM of an EC P-256 private key (or a private JWK as JSON). It signs every new token; only the
+    # auth function gets it.
+    signing_key: str = ""
+    # Every other function verifies with public keys only: the JWK Set the auth function publishes
+    # at /.well-known/jwks.json (secret `auth-public-keys`). Empty: derive them from the keys above.
+    public_keys: str = ""
     # Older keys that only verify (PEM blocks or a JWK Set as JSON): keep a rotated-out key here
     # until the last refresh-issued access token it signed has expired.
     verify_keys: str = ""

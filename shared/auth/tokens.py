@@ -79,6 +79,16 @@ def _build_ring(signing_key: str, verify_keys: str) -> KeyRing:
     return KeyRing(signing[0], jwk.KeySet(public))
 
 
+@lru_cache(maxsize=4)
+def _verification_keys(public_keys: str, signing_key: str, verify_keys: str) -> jwk.KeySet:
+    if public_keys.strip():
+        keys = _parse_keys(public_keys)
+        if not keys or any(k.is_private for k in keys):
+            raise ValueError("AUTH_PUBLIC_KEYS must hold public keys only")
+        return jwk.KeySet(keys)
+    return _build_ring(signing_key, verify_keys).verify_keys
+
+
 def key_ring(settings: AuthSettings) -> KeyRing:
     # Cached by the key text itself, so a rotated secret file takes effect on the next load.
     return _build_ring(settings.signing_key, settings.verify_keys)
@@ -115,7 +125,8 @@ def _claims_registry(settings: AuthSettings, now: int | None) -> jwt.JWTClaimsRe
 
 def verify_access_token(settings: AuthSettings, token: str, *, now: int | None = None) -> AccessClaims:
     try:
-        decoded = jwt.decode(token, key_ring(settings).verify_keys, algorithms=ALLOWED_ALGORITHMS)
+        keys = _verification_keys(settings.public_keys, settings.signing_key, settings.verify_keys)
+        decoded = jwt.decode(token, keys, algorithms=ALLOWED_ALGORITHMS)
         if decoded.header.get("typ") != TOKEN_TYPE:
             raise InvalidToken("not an access token")
         _claims_registry(settings, now).validate(decoded.claims)

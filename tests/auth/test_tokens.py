@@ -12,7 +12,13 @@ import pytest
 from joserfc import jwk, jwt
 
 from shared.auth.settings import AuthSettings
-from shared.auth.tokens import InvalidToken, generate_signing_key_pem, issue_access_token, verify_access_token
+from shared.auth.tokens import (
+    InvalidToken,
+    generate_signing_key_pem,
+    issue_access_token,
+    key_ring,
+    verify_access_token,
+)
 
 OLD_KEY, NEW_KEY = generate_signing_key_pem(), generate_signing_key_pem()
 
@@ -80,3 +86,22 @@ def test_a_token_of_another_type_is_rejected():
     other = jwt.encode({"alg": "ES256", "kid": key.thumbprint()}, claims, key, algorithms=["ES256"])
     with pytest.raises(InvalidToken):
         verify_access_token(settings(), other)
+
+
+def test_functions_other_than_auth_verify_with_public_keys_only():
+    signer = settings()
+    issued = token(signer)
+    public_jwks = json.dumps(key_ring(signer).public_jwks())
+    verifier = AuthSettings(public_keys=public_jwks)  # no signing key at all
+    assert verify_access_token(verifier, issued).sub == "3f1c2f8e-4f4e-4c4b-9a39-0c7c1c7d8a11"
+    with pytest.raises(ValueError, match="AUTH_SIGNING_KEY"):
+        issue_access_token(verifier, user_id="u", tenant_id="t", role="member", permissions=("read",),
+                           session_id="s", subscription="active")
+    with pytest.raises(InvalidToken):
+        verify_access_token(AuthSettings(public_keys=json.dumps(
+            key_ring(settings(signing_key=NEW_KEY)).public_jwks())), issued)
+
+
+def test_private_keys_are_refused_as_public_keys():
+    with pytest.raises(InvalidToken):
+        verify_access_token(AuthSettings(public_keys=OLD_KEY), token(settings()))
