@@ -103,7 +103,7 @@ async def change_role(principal: Caller, user_id: FromPath[UUID], data: JSONBody
 @delete("/members/{user_id:uuid}", summary="Remove a member (owner/admin)", guards=[requires("admin")],
         status_code=204)
 async def remove_member(principal: Caller, user_id: FromPath[UUID]) -> None:
-    await members.remove_member(principal, user_id)
+    await members.remove_member(redis_client(), principal, user_id)
 
 
 app = make_function_app(

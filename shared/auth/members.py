@@ -18,6 +18,7 @@ from shared.auth.passwords import hash_password, verify_password
 from shared.auth.principal import Principal
 from shared.auth.queries import find_user_by_email, tx_connection, user_tenant
 from shared.auth.schemas import InviteCreated, InviteRequest, MemberView, TokenPair
+from shared.auth.sessions import end_user_sessions
 from shared.auth.service import DUPLICATE_EMAIL, check_new_password, normalise_email, open_session
 from shared.auth.settings import AuthSettings
 from shared.auth.throttle import LoginThrottle
@@ -77,7 +78,7 @@ async def change_role(principal: Principal, user_id: UUID, role: str) -> MemberV
     return next(m for m in await list_members(principal) if m.user_id == user_id)
 
 
-async def remove_member(principal: Principal, user_id: UUID) -> None:
+async def remove_member(redis: Redis, principal: Principal, user_id: UUID) -> None:
     async with tenant_tx(principal.tenant_id):
         roles = await _locked_roles(principal.tenant_id)
         current = roles.get(user_id)
@@ -88,6 +89,8 @@ async def remove_member(principal: Principal, user_id: UUID) -> None:
             raise Conflict(detail=LAST_OWNER)
         await Membership.delete().where(
             (Membership.tenant_id == principal.tenant_id) & (Membership.user_id == user_id))
+    # After the commit: a removed member's tokens for this seller stop working now, not at expiry.
+    await end_user_sessions(redis, str(principal.tenant_id), str(user_id))
 
 
 async def create_invite(redis: Redis, settings: AuthSettings, principal: Principal,

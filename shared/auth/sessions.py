@@ -53,8 +53,28 @@ async def _new_refresh_token(redis: Redis, family_id: str, ttl_seconds: int) -> 
 
 async def start_session(redis: Redis, *, user_id: str, tenant_id: str, ttl_seconds: int) -> tuple[Session, str]:
     session = Session(family_id=secrets.token_urlsafe(16), user_id=user_id, tenant_id=tenant_id)
-    await redis.set(_FAMILY + session.family_id, msgspec.json.encode(session), ex=ttl_seconds)
+    index = TenantKeys(redis, tenant_id).key(_sessions_name(user_id))
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.set(_FAMILY + session.family_id, msgspec.json.encode(session), ex=ttl_seconds)
+        # Index of the user's sessions in this tenant, so removing a member ends all of them at once.
+        pipe.sadd(index, session.family_id)
+        pipe.expire(index, ttl_seconds)
+        await pipe.execute()
     return session, await _new_refresh_token(redis, session.family_id, ttl_seconds)
+
+
+def _sessions_name(user_id: str) -> str:
+    return f"auth:sessions:{user_id}"
+
+
+async def end_user_sessions(redis: Redis, tenant_id: str, user_id: str) -> int:
+    """End every session of ``user_id`` in ``tenant_id``: their access and refresh tokens stop at once."""
+    index = TenantKeys(redis, tenant_id).key(_sessions_name(user_id))
+    families = [f.decode() for f in await redis.smembers(index)]
+    if families:
+        await redis.delete(*(_FAMILY + f for f in families))
+    await redis.delete(index)
+    return len(families)
 
 
 async def rotate_refresh_token(redis: Redis, token: str, ttl_seconds: int) -> tuple[Session, str]:
