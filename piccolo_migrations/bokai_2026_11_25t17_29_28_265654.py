@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-from shared.infra.postgres import engine
+from shared.infra.postgres import execute_script as _execute
 from shared.settings import Settings, load
 
 ID = "2026-11-25T17:29:28:265654"
@@ -130,18 +130,6 @@ def _quoted_role() -> str:
         raise ValueError("DATABASE_APP_ROLE must be a plain identifier")
     return role
 
-
-async def _execute(sql: str) -> None:
-    # One round trip per script: asyncpg's simple-query protocol runs several statements.
-    transaction = engine().current_transaction.get()
-    if transaction is not None:
-        await transaction.connection.execute(sql)
-    else:
-        connection = await engine().get_new_connection()
-        try:
-            await connection.execute(sql)
-        finally:
-            await connection.close()
 
 
 async def forwards():

@@ -22,6 +22,8 @@ class Conversation(Table, tablename="conversations"):
     status = Varchar(length=30, default="open", null=False)
     # auto | draft | off — overrides the tenant default when set; "off" means a human took over.
     ai_mode = Varchar(length=10, null=True, default=None)
+    # Why a human is needed (complaint, return, angry, no_grounding, llm_failed, after_hours, ...).
+    handoff_reason = Varchar(length=50, null=True, default=None)
     last_message_at = Timestamptz(default=TimestamptzNow())
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
@@ -39,8 +41,13 @@ class Message(Table, tablename="messages"):
     author_user_id = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)
     content = Text(null=False)
     attachments = JSONB(default=[], null=False)
-    # Outbound only: draft | approved | sending | sent | failed | escalated. Inbound: received.
+    # Outbound only: draft | approved | sending | sent | failed | discarded. Inbound: received.
     status = Varchar(length=20, default="received", null=False)
+    # Outbound only: the customer message this reply answers (at most one live reply each).
+    in_reply_to_id = UUID(null=True, default=None)
+    # Channel specifics that do not deserve columns (email Message-ID/References, Allegro type, ...).
+    meta = JSONB(default={}, null=False)
+    delivered_at = Timestamptz(null=True, default=None)
     # Exactly-once delivery: the key sent to the platform and checked before any retry.
     delivery_idempotency_key = Varchar(length=100, null=True, default=None)
     delivery_attempts = Integer(default=0, null=False)

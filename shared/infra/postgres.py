@@ -53,3 +53,16 @@ async def close_pool() -> None:
     db = engine()
     if _pool_users == 0 and db.pool is not None:
         await db.close_connection_pool()
+
+
+async def execute_script(sql: str) -> None:
+    """Run several SQL statements in one round trip (raw migrations), in the current transaction if any."""
+    transaction = engine().current_transaction.get()
+    if transaction is not None:
+        await transaction.connection.execute(sql)
+        return
+    connection = await engine().get_new_connection()
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()

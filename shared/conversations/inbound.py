@@ -1,0 +1,89 @@
+"""Recording a customer's message exactly once, whatever channel or poll delivered it (again)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from uuid import UUID
+
+import msgspec
+
+from shared.infra.postgres import engine
+from shared.tenancy.db import tenant_tx
+
+# Enqueued (by name) once per newly stored customer message; the AI reply agent plugs in here.
+CUSTOMER_MESSAGE_ACTOR = ("replies", "replies.handle_customer_message")
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    platform: str  # allegro | olx | emag | email | generic
+    conversation_ref: str  # the platform's thread / conversation id (email: the thread's root Message-ID)
+    message_ref: str  # the platform's message id, unique within the conversation
+    text: str
+    sent_at: datetime  # the platform's timestamp: may be days old (late-verified Allegro messages)
+    channel_account_id: UUID | None = None
+    customer_name: str | None = None
+    subject: str | None = None
+    attachments: list[dict] = field(default_factory=list)
+    meta: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedMessage:
+    message_id: UUID
+    conversation_id: UUID
+    is_new: bool
+
+
+_UPSERT_CONVERSATION = """
+INSERT INTO conversations (id, tenant_id, channel_account_id, platform, platform_conversation_id,
+                           customer_name, subject, status, last_message_at, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, now(), now())
+ON CONFLICT (tenant_id, platform, platform_conversation_id) DO UPDATE
+    SET last_message_at = GREATEST(conversations.last_message_at, EXCLUDED.last_message_at),
+        customer_name = COALESCE(conversations.customer_name, EXCLUDED.customer_name),
+        subject = COALESCE(conversations.subject, EXCLUDED.subject),
+        -- A resolved conversation the customer writes to again needs attention again.
+        status = CASE WHEN conversations.status = 'resolved' THEN 'open' ELSE conversations.status END,
+        updated_at = now()
+RETURNING id
+"""
+
+_INSERT_MESSAGE = """
+INSERT INTO messages (id, tenant_id, conversation_id, platform_message_id, direction, sender_type,
+                      sender_name, content, attachments, status, meta, sent_at, created_at, updated_at)
+VALUES ($1, $2, $3, $4, 'inbound', 'customer', $5, $6, $7::jsonb, 'received', $8::jsonb, $9, now(), now())
+ON CONFLICT (conversation_id, platform_message_id) DO NOTHING
+RETURNING id
+"""
+
+
+async def record_inbound_message(tenant_id: UUID, message: InboundMessage) -> RecordedMessage:
+    """Store the message unless it is already stored; ``is_new`` tells the caller to enqueue work.
+
+    Idempotent by (conversation, platform message id): webhooks delivered five times, overlapping
+    polling windows and re-scans all end here and store one row. Call it outside any transaction;
+    enqueue ``CUSTOMER_MESSAGE_ACTOR`` only after it returns (the rows are committed by then).
+    """
+    sent_at = message.sent_at if message.sent_at.tzinfo else message.sent_at.replace(tzinfo=timezone.utc)
+    async with tenant_tx(tenant_id):
+        connection = engine().current_transaction.get().connection
+        conversation_id = await connection.fetchval(
+            _UPSERT_CONVERSATION, uuid.uuid4(), tenant_id, message.channel_account_id, message.platform,
+            message.conversation_ref[:255], (message.customer_name or None) and message.customer_name[:255],
+            (message.subject or None) and message.subject[:500], sent_at,
+        )
+        message_id = await connection.fetchval(
+            _INSERT_MESSAGE, uuid.uuid4(), tenant_id, conversation_id, message.message_ref[:255],
+            (message.customer_name or None) and message.customer_name[:255], message.text,
+            msgspec.json.encode(message.attachments).decode(), msgspec.json.encode(message.meta).decode(),
+            sent_at,
+        )
+        if message_id is not None:
+            return RecordedMessage(message_id, conversation_id, True)
+        existing = await connection.fetchval(
+            "SELECT id FROM messages WHERE conversation_id = $1 AND platform_message_id = $2",
+            conversation_id, message.message_ref[:255])
+    return RecordedMessage(existing, conversation_id, False)
