@@ -38,5 +38,12 @@ class ProcessResources(dramatiq.Middleware):
 
 broker.add_middleware(ProcessResources())
 
+# The worker image sets WORKER_METRICS=1 (Dockerfile.fn): dramatiq then serves Prometheus metrics on
+# dramatiq_prom_port (9191) from a forked exporter. Off by default so local runs bind no extra port.
+if os.environ.get("WORKER_METRICS") == "1":
+    from dramatiq.middleware.prometheus import Prometheus
+
+    broker.add_middleware(Prometheus())
+
 for module in ACTOR_MODULES:
     __import__(module)
