@@ -42,9 +42,11 @@ async def _redis() -> None:
         await client.aclose()
 
 
-async def _http_get(url: str) -> None:
+async def _http_get(url: str, api_key: str | None = None) -> None:
+    # vLLM protects /v1/* with --api-key; the embeddings server may too.
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     async with httpx.AsyncClient(timeout=3.0) as client:
-        response = await client.get(url)
+        response = await client.get(url, headers=headers)
         response.raise_for_status()
 
 
@@ -61,11 +63,13 @@ async def _object_store() -> None:
 
 
 async def _llm() -> None:
-    await _http_get(load(LlmSettings).base_url.rstrip("/") + "/models")
+    settings = load(LlmSettings)
+    await _http_get(settings.base_url.rstrip("/") + "/models", settings.api_key)
 
 
 async def _embeddings() -> None:
-    await _http_get(load(EmbeddingSettings).base_url.rstrip("/") + "/models")
+    settings = load(EmbeddingSettings)
+    await _http_get(settings.base_url.rstrip("/") + "/models", settings.api_key)
 
 
 CHECKS: dict[str, Callable[[], Awaitable[None]]] = {
