@@ -7,21 +7,13 @@ is enabled but not forced, so the owner-owned SECURITY DEFINER lookup below can 
 email at login, while the app role only ever sees itself and members of the current tenant.
 """
 
-from typing import ClassVar
-
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-from shared.infra.postgres import execute_script as _execute
-from shared.settings import Settings, load
+from shared.infra.migration_support import app_role, execute_script as _execute
 
 ID = "2026-11-25T17:29:28:265654"
 VERSION = "1.38.0"
 DESCRIPTION = "row level security, grants, constraints"
-
-
-class MigrationRoles(Settings, frozen=True, kw_only=True):
-    env_prefix: ClassVar[str] = "DATABASE_"
-    app_role: str = "bokai_app"
 
 
 TENANT_TABLES = (
@@ -124,19 +116,13 @@ ALTER TABLE {table} DISABLE ROW LEVEL SECURITY;
 """
 
 
-def _quoted_role() -> str:
-    role = load(MigrationRoles).app_role
-    if not role.replace("_", "").isalnum():
-        raise ValueError("DATABASE_APP_ROLE must be a plain identifier")
-    return role
-
 
 
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="bokai", description=DESCRIPTION)
 
     async def apply():
-        role = _quoted_role()
+        role = app_role()
         await _execute(SETUP_SQL)
         for table in TENANT_TABLES:
             await _execute(TENANT_TABLE_SQL.format(table=table))
@@ -144,7 +130,7 @@ async def forwards():
         await _execute(GRANTS_SQL.format(tables=", ".join(TENANT_TABLES), role=role))
 
     async def revert():
-        role = _quoted_role()
+        role = app_role()
         await _execute(
             f"REVOKE ALL ON users, tenants, {', '.join(TENANT_TABLES)} FROM {role};"
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from shared.infra.objects import ObjectStoreSettings, ensure_bucket, make_minio
-from shared.infra.vectors import connect_weaviate, ensure_knowledge_collection
+from shared.infra.vectors import connect_weaviate, ensure_curated_collection, ensure_knowledge_collection
 from shared.settings import load
 
 
@@ -15,6 +15,7 @@ async def bootstrap() -> None:
     client = await connect_weaviate()
     try:
         await ensure_knowledge_collection(client)
+        await ensure_curated_collection(client)
     finally:
         await client.close()
 

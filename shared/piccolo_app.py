@@ -9,7 +9,7 @@ from shared.ai.tables import AiConfig, UsageLog
 from shared.channels.tables import ChannelAccount
 from shared.conversations.tables import Conversation, Message
 from shared.inbox.tables import InboxEvent
-from shared.knowledge.tables import KnowledgeDocument
+from shared.knowledge.tables import CuratedAnswer, KnowledgeDocument
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "piccolo_migrations"
 
@@ -21,6 +21,7 @@ TENANT_TABLES = (
     Conversation,
     Message,
     KnowledgeDocument,
+    CuratedAnswer,
     AiConfig,
     UsageLog,
     InboxEvent,

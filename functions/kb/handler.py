@@ -3,7 +3,7 @@
 from typing import Any
 from uuid import UUID
 
-from litestar import Litestar, Request, Response, delete, get, post
+from litestar import Litestar, Request, Response, delete, get, patch, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
@@ -17,7 +17,7 @@ from shared.broker import enqueue
 from shared.http.app import make_function_app
 from shared.infra.postgres import close_pool, open_pool
 from shared.infra.redis import close_redis, open_redis
-from shared.knowledge import service
+from shared.knowledge import answers, service
 from shared.knowledge.schemas import DocumentPage, DocumentView, SearchRequest, SearchResponse
 from shared.knowledge.stores import KnowledgeStores
 from shared.knowledge.uploads import read_document_upload
@@ -109,6 +109,50 @@ async def search(request: Request[Any, Any, State], principal: Caller,
         raise InvalidInput("query", str(problem)) from None
 
 
+@get("/answers", summary="Curated answers (question → exact answer)", guards=[requires("read")])
+async def list_answers(principal: Caller) -> list[answers.CuratedAnswerView]:
+    return await answers.list_answers(principal.tenant_id)
+
+
+@post("/answers", summary="Add a curated answer the AI sends verbatim when a customer asks this question",
+      status_code=201, guards=[requires("write")])
+async def create_answer(request: Request[Any, Any, State], principal: Caller,
+                        data: JSONBody[answers.CuratedAnswerIn]) -> answers.CuratedAnswerView:
+    try:
+        return await answers.create_answer(_stores(request.app.state), principal.tenant_id, principal.user_id, data)
+    except answers.AnswerError as problem:
+        raise InvalidInput(problem.field, str(problem)) from None
+
+
+@patch("/answers/{answer_id:uuid}", summary="Change a curated answer", guards=[requires("write")])
+async def update_answer(request: Request[Any, Any, State], principal: Caller, answer_id: FromPath[UUID],
+                        data: JSONBody[answers.CuratedAnswerPatch]) -> answers.CuratedAnswerView:
+    try:
+        updated = await answers.update_answer(_stores(request.app.state), principal.tenant_id, answer_id, data)
+    except answers.AnswerError as problem:
+        raise InvalidInput(problem.field, str(problem)) from None
+    if updated is None:
+        raise NotFound(detail="No such curated answer.")
+    return updated
+
+
+@delete("/answers/{answer_id:uuid}", summary="Delete a curated answer", guards=[requires("delete")], status_code=204)
+async def delete_answer(request: Request[Any, Any, State], principal: Caller, answer_id: FromPath[UUID]) -> None:
+    if not await answers.delete_answer(_stores(request.app.state), principal.tenant_id, answer_id):
+        raise NotFound(detail="No such curated answer.")
+
+
+@post("/answers/match", summary="Test which curated answer (if any) a customer question would get",
+      status_code=200, guards=[requires("read")])
+async def match_answer(request: Request[Any, Any, State], principal: Caller,
+                       data: JSONBody[SearchRequest]) -> dict[str, Any]:
+    match = await answers.match_curated_answer(_stores(request.app.state), principal.tenant_id, data.query)
+    if match is None:
+        return {"match": None}
+    return {"match": {"answerId": str(match.answer_id), "question": match.question, "answer": match.answer,
+                      "similarity": match.similarity}}
+
+
 async def _open_stores(app: Litestar) -> None:
     app.state.knowledge_stores = await KnowledgeStores.open()
 
@@ -121,7 +165,8 @@ async def _close_stores(app: Litestar) -> None:
 
 app = make_function_app(
     "kb",
-    [upload_document, list_documents, get_document, delete_document, reingest_document, search],
+    [upload_document, list_documents, get_document, delete_document, reingest_document, search,
+     list_answers, create_answer, update_answer, delete_answer, match_answer],
     description="Knowledge base: documents the AI answers from (PDF, DOCX, XLSX, CSV, HTML, Markdown, text).",
     on_startup=[open_pool, open_redis, _open_stores],
     on_shutdown=[_close_stores, close_redis, close_pool],

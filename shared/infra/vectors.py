@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from weaviate import WeaviateAsyncClient
 
 KNOWLEDGE_COLLECTION = "KnowledgeChunk"
+CURATED_COLLECTION = "CuratedQuestion"
 EMBEDDING_DIMENSIONS = 384
 
 
@@ -75,4 +76,22 @@ async def ensure_knowledge_collection(client: WeaviateAsyncClient) -> None:
             vector_index_config=Configure.VectorIndex.dynamic()
         ),
         properties=properties,
+    )
+
+
+async def ensure_curated_collection(client: WeaviateAsyncClient) -> None:
+    from weaviate.classes.config import Configure, DataType, Property, VectorDistances
+
+    if await client.collections.exists(CURATED_COLLECTION):
+        return
+    await client.collections.create(
+        CURATED_COLLECTION,
+        multi_tenancy_config=Configure.multi_tenancy(
+            enabled=True, auto_tenant_creation=True, auto_tenant_activation=True
+        ),
+        # A seller has tens to hundreds of curated questions: a flat index is exact and small.
+        vector_config=Configure.Vectors.self_provided(
+            vector_index_config=Configure.VectorIndex.flat(distance_metric=VectorDistances.COSINE)
+        ),
+        properties=[Property(name="question", data_type=DataType.TEXT)],
     )

@@ -10,11 +10,11 @@ from uuid import UUID
 from shared.infra.embeddings import Embedder
 from shared.infra.objects import ObjectStoreSettings, make_minio
 from shared.infra.redis import make_redis
-from shared.infra.vectors import connect_weaviate, ensure_knowledge_collection
+from shared.infra.vectors import connect_weaviate, ensure_curated_collection, ensure_knowledge_collection
 from shared.settings import load
 from shared.tenancy.keys import TenantKeys
 from shared.tenancy.objects import TenantObjects
-from shared.tenancy.vectors import TenantVectors
+from shared.tenancy.vectors import TenantCuratedQuestions, TenantVectors
 
 if TYPE_CHECKING:
     from minio import Minio
@@ -35,6 +35,7 @@ class KnowledgeStores:
         settings = load(ObjectStoreSettings)
         weaviate = await connect_weaviate()
         await ensure_knowledge_collection(weaviate)
+        await ensure_curated_collection(weaviate)
         return cls(make_minio(settings), settings.bucket, weaviate, Embedder(), make_redis())
 
     async def close(self) -> None:
@@ -50,6 +51,9 @@ class KnowledgeStores:
 
     def vectors(self, tenant_id: UUID | str) -> TenantVectors:
         return TenantVectors(self.weaviate, tenant_id)
+
+    def curated_questions(self, tenant_id: UUID | str) -> TenantCuratedQuestions:
+        return TenantCuratedQuestions(self.weaviate, tenant_id)
 
 
 _process_stores: KnowledgeStores | None = None

@@ -1,6 +1,6 @@
 """Knowledge documents uploaded by a seller; the chunks and vectors live in Weaviate."""
 
-from piccolo.columns import UUID, BigInt, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
+from piccolo.columns import UUID, BigInt, Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -26,5 +26,18 @@ class KnowledgeDocument(Table, tablename="knowledge_documents"):
     # active generation, so re-ingestion swaps a document's chunks atomically.
     active_generation = Varchar(length=32, null=True, default=None)
     uploaded_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class CuratedAnswer(Table, tablename="curated_answers"):
+    """A seller's exact answer to a known question, used verbatim when a customer asks it."""
+
+    id = UUID(primary_key=True)
+    tenant_id = ForeignKey(references=Tenant, null=False, on_delete=OnDelete.cascade)
+    question = Varchar(length=500, null=False)
+    answer = Text(null=False)
+    enabled = Boolean(default=True, null=False)
+    created_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from shared.infra.vectors import KNOWLEDGE_COLLECTION
+from shared.infra.vectors import CURATED_COLLECTION, KNOWLEDGE_COLLECTION
 from shared.tenancy.ids import parse_tenant_id
 
 if TYPE_CHECKING:
@@ -117,6 +117,43 @@ class TenantVectors:
             generation=str(properties.get("generation") or ""),
             page=int(properties["page"]) if properties.get("page") is not None else None,
         )
+
+
+class TenantCuratedQuestions:
+    """One seller's curated questions; the object id is the curated answer's id (upserts are idempotent)."""
+
+    def __init__(self, client: WeaviateAsyncClient, tenant_id: UUID | str) -> None:
+        self.tenant_id = parse_tenant_id(tenant_id)
+        self._collection = client.collections.use(CURATED_COLLECTION).with_tenant(str(self.tenant_id))
+
+    async def upsert(self, answer_id: UUID, question: str, vector: list[float]) -> None:
+        from weaviate.classes.data import DataObject
+
+        # Batch writes with an explicit id overwrite: an upsert that also creates the tenant.
+        result = await self._collection.data.insert_many(
+            [DataObject(properties={"question": question}, vector=vector, uuid=answer_id)])
+        if result.has_errors:
+            raise RuntimeError(f"weaviate rejected the curated question: {next(iter(result.errors.values())).message}")
+
+    async def nearest(self, vector: list[float], limit: int = 3) -> list[tuple[UUID, float]]:
+        """(answer id, cosine similarity) of the closest curated questions, best first."""
+        from weaviate.classes.query import MetadataQuery
+
+        try:
+            response = await self._collection.query.near_vector(
+                near_vector=vector, limit=limit, return_metadata=MetadataQuery(distance=True))
+        except Exception as exc:
+            if _tenant_missing(exc):
+                return []
+            raise
+        return [(UUID(str(o.uuid)), 1.0 - float(o.metadata.distance or 0.0)) for o in response.objects]
+
+    async def delete(self, answer_id: UUID) -> None:
+        try:
+            await self._collection.data.delete_by_id(answer_id)
+        except Exception as exc:
+            if not _tenant_missing(exc):
+                raise
 
 
 def _tenant_missing(exc: Exception) -> bool:

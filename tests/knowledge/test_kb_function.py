@@ -121,3 +121,22 @@ async def test_bad_uploads_get_clear_4xx(gateway):
     assert bad_query.status_code == 400 and bad_json.status_code == 400
     for response in (empty, no_file, not_multipart, too_big, duplicate, bad_query, bad_json):
         assert response.json()["detail"]
+
+
+async def test_curated_answers_through_the_api(gateway):
+    seller, stranger = await sign_up(gateway, "Sklep QA"), await sign_up(gateway, "Sklep Obcy")
+    created = await gateway.post("/function/kb/answers", headers=seller, json={
+        "question": "Czy wystawiacie faktury VAT?", "answer": "Tak, fakturę wysyłamy mailem po nadaniu paczki."})
+    assert created.status_code == 201, created.text
+    answer_id = created.json()["id"]
+    match = (await gateway.post("/function/kb/answers/match", headers=seller,
+                                json={"query": "Dzień dobry, czy wystawiacie faktury VAT?"})).json()["match"]
+    assert match["answerId"] == answer_id and match["similarity"] >= 0.94
+    assert (await gateway.post("/function/kb/answers/match", headers=stranger,
+                               json={"query": "Czy wystawiacie faktury VAT?"})).json() == {"match": None}
+    assert (await gateway.patch(f"/function/kb/answers/{answer_id}", headers=stranger,
+                                json={"answer": "x"})).status_code == 404
+    assert (await gateway.delete(f"/function/kb/answers/{answer_id}", headers=stranger)).status_code == 404
+    bad = await gateway.post("/function/kb/answers", headers=seller, json={"question": "?", "answer": "a"})
+    assert bad.status_code == 400 and "question" in bad.json()["detail"]
+    assert (await gateway.delete(f"/function/kb/answers/{answer_id}", headers=seller)).status_code == 204

@@ -10,7 +10,7 @@ from shared.ai.tables import AiConfig, UsageLog
 from shared.channels.tables import ChannelAccount
 from shared.conversations.tables import Conversation, Message
 from shared.inbox.tables import InboxEvent
-from shared.knowledge.tables import KnowledgeDocument
+from shared.knowledge.tables import CuratedAnswer, KnowledgeDocument
 from shared.tenancy.db import tenant_tx
 
 
@@ -47,15 +47,17 @@ async def seed_tenant(label: str) -> SeededTenant:
                           platform_message_id=f"msg-{suffix}")
         document = KnowledgeDocument(tenant_id=tenant_id, title="Regulamin zwrotów",
                                      object_key=f"documents/{suffix}.pdf")
+        curated = CuratedAnswer(tenant_id=tenant_id, question="Czy wysyłacie za granicę?",
+                                answer=f"Tak ({label}).")
         ai_config = AiConfig(tenant_id=tenant_id, model_name="local")
         usage = UsageLog(tenant_id=tenant_id, action="ai_reply", tokens_used=42)
         inbox = InboxEvent(tenant_id=tenant_id, source=f"generic:{suffix}", external_id=f"evt-{suffix}",
                            event_type="message.created", payload={"label": label})
-        for row in (message, document, ai_config, usage, inbox):
+        for row in (message, document, curated, ai_config, usage, inbox):
             await row.save()
         seeded.rows.update({
             "conversations": conversation.id, "messages": message.id,
-            "knowledge_documents": document.id, "ai_configs": ai_config.id,
+            "knowledge_documents": document.id, "curated_answers": curated.id, "ai_configs": ai_config.id,
             "usage_logs": usage.id, "inbox_events": inbox.id,
         })
         seeded.rows["users"] = user_id
