@@ -19,8 +19,9 @@ class LlmSettings(Settings, frozen=True, kw_only=True):
     max_retries: int = 2
     # Keys each tenant's prefix-cache salt (vLLM cache_salt); rotate it to drop every cached prefix.
     cache_salt_secret: str = "local-development-salt"
-    # vLLM honours cache_salt; servers that reject unknown fields (llama.cpp) get none.
-    send_cache_salt: bool = False
+    # vLLM keeps prefix caches apart by cache_salt; llama.cpp's server ignores the field. Turn it
+    # off only for a server that rejects unknown request fields.
+    send_cache_salt: bool = True
 
 
 def make_llm_client(settings: LlmSettings | None = None) -> AsyncOpenAI:

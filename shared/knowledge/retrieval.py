@@ -21,6 +21,7 @@ class RetrievedChunk:
     page: int | None
     text: str
     score: float
+    similarity: float  # cosine to the question; see TenantVectors.ChunkHit
 
 
 async def search(stores: KnowledgeStores, tenant_id: UUID | str, query: str, k: int = 5,
@@ -51,7 +52,7 @@ async def search(stores: KnowledgeStores, tenant_id: UUID | str, query: str, k: 
         if document is None or document["active_generation"] != hit.generation:
             continue  # deleted, failed, or a generation being replaced
         results.append(RetrievedChunk(hit.document_id, document["title"], hit.chunk_index, hit.page,
-                                      hit.text, hit.score))
+                                      hit.text, hit.score, hit.similarity))
         if len(results) == k:
             break
     return results

@@ -22,6 +22,9 @@ class ChunkHit:
     score: float
     generation: str = ""
     page: int | None = None
+    # Cosine similarity to the query vector: absolute, unlike the fused hybrid score (always 1.0
+    # for the best hit), so it can tell "nothing relevant" apart from "best of what there is".
+    similarity: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,13 +74,14 @@ class TenantVectors:
         try:
             response = await self._collection.query.hybrid(
                 query=query, vector=vector, alpha=alpha, limit=limit,
-                return_metadata=MetadataQuery(score=True),
+                return_metadata=MetadataQuery(score=True), include_vector=True,
             )
         except Exception as exc:
             if _tenant_missing(exc):
                 return []
             raise
-        return [self._hit(o.properties, o.metadata.score) for o in response.objects]
+        return [self._hit(o.properties, o.metadata.score, _cosine(vector, o.vector.get("default")))
+                for o in response.objects]
 
     async def delete_document(self, document_id: str, *, generation: str | None = None,
                               keep_generation: str | None = None) -> int:
@@ -107,7 +111,7 @@ class TenantVectors:
         return int(response.total_count or 0)
 
     @staticmethod
-    def _hit(properties: dict[str, Any], score: float | None) -> ChunkHit:
+    def _hit(properties: dict[str, Any], score: float | None, similarity: float = 0.0) -> ChunkHit:
         return ChunkHit(
             document_id=str(properties.get("document_id", "")),
             chunk_index=int(properties.get("chunk_index") or 0),
@@ -116,6 +120,7 @@ class TenantVectors:
             score=float(score or 0.0),
             generation=str(properties.get("generation") or ""),
             page=int(properties["page"]) if properties.get("page") is not None else None,
+            similarity=similarity,
         )
 
 
@@ -154,6 +159,13 @@ class TenantCuratedQuestions:
         except Exception as exc:
             if not _tenant_missing(exc):
                 raise
+
+
+def _cosine(query: list[float], stored: Any) -> float:
+    # Both vectors are L2-normalised by the embedder, so the dot product is the cosine.
+    if not stored:
+        return 0.0
+    return float(sum(a * b for a, b in zip(query, stored, strict=False)))
 
 
 def _tenant_missing(exc: Exception) -> bool:
