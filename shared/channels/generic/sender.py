@@ -1,0 +1,201 @@
+"""Generic channel sender: a signed JSON callback to the seller's own endpoint (shop, site chat).
+
+Contract (docs/channels.md, "Generic channel"): POST callbackUrl with ``X-BokAI-Timestamp``,
+``X-BokAI-Signature: sha256=<hex of HMAC-SHA256(secret, timestamp + "." + body)>`` and
+``Idempotency-Key``; the receiver de-duplicates by the key. Receivers that also answer the signed
+``GET callbackUrl?idempotencyKey=...`` probe (settings ``deliveryProbe: true``) let an interrupted
+delivery be confirmed instead of ending as "delivery uncertain".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import ipaddress
+import time
+from datetime import datetime, timezone
+from typing import ClassVar
+from urllib.parse import urlsplit
+
+import httpx
+import msgspec
+
+from shared.channels.credentials import CredentialCipher, CredentialsError
+from shared.channels.senders import (
+    DeliveryReceipt,
+    DeliveryUnknown,
+    OutboundReply,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+    register_sender,
+)
+from shared.channels.tables import ChannelAccount
+from shared.settings import Settings, load
+from shared.tenancy.db import tenant_tx
+
+
+class GenericChannelSettings(Settings, frozen=True, kw_only=True):
+    env_prefix: ClassVar[str] = "GENERIC_CHANNEL_"
+    # Off in production: a seller's callback URL must not reach our own network (SSRF).
+    allow_private_callbacks: bool = False
+    connect_timeout_seconds: float = 5.0
+    timeout_seconds: float = 15.0
+
+
+class ReplyCallback(msgspec.Struct, rename="camel", kw_only=True):
+    type: str
+    reply_id: str
+    conversation_id: str
+    in_reply_to_message_id: str | None
+    text: str
+    idempotency_key: str
+    created_at: str
+
+
+class _Accepted(msgspec.Struct, rename="camel", kw_only=True):
+    message_id: str | None = None
+
+
+class _Endpoint(msgspec.Struct, frozen=True):
+    url: str
+    secret: bytes
+    supports_probe: bool
+
+
+def sign(secret: bytes, timestamp: str, payload: bytes) -> str:
+    return "sha256=" + hmac.new(secret, timestamp.encode() + b"." + payload, hashlib.sha256).hexdigest()
+
+
+def _signed_headers(secret: bytes, payload: bytes, idempotency_key: str) -> dict[str, str]:
+    timestamp = str(int(time.time()))
+    return {"X-BokAI-Timestamp": timestamp, "X-BokAI-Signature": sign(secret, timestamp, payload),
+            "Idempotency-Key": idempotency_key}
+
+
+async def _endpoint(reply: OutboundReply) -> _Endpoint:
+    if reply.channel_account_id is None:
+        raise PermanentDeliveryError("This conversation is not linked to a connected channel; "
+                                     "reconnect your shop's channel and send the reply again.")
+    async with tenant_tx(reply.tenant_id):
+        account = await ChannelAccount.select(
+            ChannelAccount.settings, ChannelAccount.credentials_encrypted, ChannelAccount.status
+        ).where(ChannelAccount.id == reply.channel_account_id).first()
+    if account is None or account["status"] == "disconnected":
+        raise PermanentDeliveryError("The shop channel of this conversation is disconnected; "
+                                     "reconnect it and send the reply again.")
+    settings = account["settings"]
+    settings = msgspec.json.decode(settings) if isinstance(settings, (str, bytes)) else settings
+    url = settings.get("callbackUrl")
+    if not isinstance(url, str) or not url:
+        raise PermanentDeliveryError("Your shop channel has no callback URL; set one in the channel "
+                                     "settings so replies can be delivered.")
+    try:
+        secret = CredentialCipher().decrypt(reply.tenant_id, reply.channel_account_id,
+                                            bytes(account["credentials_encrypted"] or b""))["webhookSecret"]
+    except (CredentialsError, KeyError, TypeError):
+        raise PermanentDeliveryError("The signing secret of your shop channel is missing or unreadable; "
+                                     "generate a new one in the channel settings.") from None
+    return _Endpoint(url=url, secret=secret.encode(), supports_probe=settings.get("deliveryProbe") is True)
+
+
+async def _check_destination(url: str, settings: GenericChannelSettings) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise PermanentDeliveryError("The callback URL of your shop channel is not a valid http(s) URL.")
+    if settings.allow_private_callbacks:
+        return
+    if parts.scheme != "https":
+        raise PermanentDeliveryError("The callback URL of your shop channel must use https.")
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(parts.hostname, parts.port or 443)
+    except OSError:
+        raise TransientDeliveryError(f"cannot resolve {parts.hostname}") from None
+    for info in infos:
+        if not ipaddress.ip_address(info[4][0]).is_global:
+            raise PermanentDeliveryError("The callback URL of your shop channel points to a private "
+                                         "network address; use your shop's public address.")
+
+
+def _client(settings: GenericChannelSettings) -> httpx.AsyncClient:
+    # One client per call: callbacks go to many different sellers' hosts, so a shared pool would
+    # keep few reusable connections, and a per-call client cannot outlive the event loop it runs on.
+    timeout = httpx.Timeout(settings.timeout_seconds, connect=settings.connect_timeout_seconds)
+    return httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    try:
+        return max(0.0, float(response.headers.get("retry-after", "")))
+    except ValueError:
+        return None
+
+
+def _receipt(response: httpx.Response) -> DeliveryReceipt:
+    try:
+        accepted = msgspec.json.decode(response.content or b"{}", type=_Accepted)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        accepted = _Accepted()  # the body is optional: a 2xx alone means accepted
+    message_id = accepted.message_id[:255] if accepted.message_id else None
+    return DeliveryReceipt(platform_message_id=message_id, delivered_at=datetime.now(timezone.utc))
+
+
+class GenericSender:
+    platform = "generic"
+
+    async def send(self, reply: OutboundReply) -> DeliveryReceipt:
+        settings = load(GenericChannelSettings)
+        endpoint = await _endpoint(reply)
+        await _check_destination(endpoint.url, settings)
+        payload = msgspec.json.encode(ReplyCallback(
+            type="reply", reply_id=str(reply.message_id), conversation_id=reply.platform_conversation_id,
+            in_reply_to_message_id=reply.in_reply_to_platform_message_id, text=reply.text,
+            idempotency_key=reply.idempotency_key, created_at=reply.claimed_at.isoformat()))
+        headers = {"Content-Type": "application/json",
+                   **_signed_headers(endpoint.secret, payload, reply.idempotency_key)}
+        try:
+            async with _client(settings) as client:
+                response = await client.post(endpoint.url, content=payload, headers=headers)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as problem:
+            # Nothing reached the receiver: safe to send again.
+            raise TransientDeliveryError(f"your endpoint could not be reached ({type(problem).__name__})") from None
+        except httpx.HTTPError as problem:
+            # The request may have arrived: the retry must reconcile first, not simply resend.
+            raise DeliveryUnknown(f"no answer from your endpoint ({type(problem).__name__})") from None
+        return self._outcome(response)
+
+    @staticmethod
+    def _outcome(response: httpx.Response) -> DeliveryReceipt:
+        status = response.status_code
+        if 200 <= status < 300:
+            return _receipt(response)
+        if status in (408, 425, 429) or status >= 500:
+            raise TransientDeliveryError(f"your endpoint answered HTTP {status}", _retry_after(response))
+        raise PermanentDeliveryError(f"Your endpoint refused the reply (HTTP {status}). Check the callback "
+                                     "URL and signing secret in the channel settings, then send it again.")
+
+    async def find_delivered(self, reply: OutboundReply) -> DeliveryReceipt | None:
+        settings = load(GenericChannelSettings)
+        endpoint = await _endpoint(reply)
+        if not endpoint.supports_probe:
+            raise DeliveryUnknown("the receiver does not support the delivery probe")
+        await _check_destination(endpoint.url, settings)
+        # The probe has no body: the signature covers the idempotency key instead.
+        headers = _signed_headers(endpoint.secret, reply.idempotency_key.encode(), reply.idempotency_key)
+        try:
+            async with _client(settings) as client:
+                response = await client.get(endpoint.url, params={"idempotencyKey": reply.idempotency_key},
+                                            headers=headers)
+        except httpx.HTTPError as problem:
+            raise TransientDeliveryError(f"delivery probe failed ({type(problem).__name__})") from None
+        if response.status_code == 404:
+            return None
+        if response.status_code == 200:
+            return _receipt(response)
+        if response.status_code == 429 or response.status_code >= 500:
+            raise TransientDeliveryError(f"delivery probe answered HTTP {response.status_code}",
+                                         _retry_after(response))
+        raise DeliveryUnknown(f"delivery probe answered HTTP {response.status_code}")
+
+
+register_sender(GenericSender())

@@ -1,0 +1,68 @@
+"""Who answers a conversation: taking it over from the AI, handing it back, resolving, reopening."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from shared.conversations.errors import NotFound
+from shared.conversations.queries import CONVERSATION_MISSING, fetch_conversation
+from shared.conversations.schemas import ConversationView
+from shared.infra.postgres import engine
+from shared.tenancy.db import tenant_tx
+
+# Each change is one conditional UPDATE, so repeating an action is harmless.
+_CHANGES = {
+    # ai_mode 'off' pauses the AI in this conversation only; the tenant default is untouched.
+    "take_over": "ai_mode = 'off'",
+    # NULL, not 'auto': the conversation follows the tenant's default again.
+    "hand_back": "ai_mode = NULL, handoff_reason = NULL",
+    "resolve": "status = 'resolved', handoff_reason = NULL",
+    "reopen": "status = 'open'",
+}
+
+
+async def _change(tenant_id: UUID, conversation_id: UUID, action: str) -> ConversationView:
+    async with tenant_tx(tenant_id):
+        connection = engine().current_transaction.get().connection
+        changed = await connection.fetchval(
+            f"UPDATE conversations SET {_CHANGES[action]}, updated_at = now() "
+            "WHERE id = $1 AND tenant_id = $2 RETURNING id", conversation_id, tenant_id)
+        if changed is None:
+            raise NotFound(CONVERSATION_MISSING)
+        return await fetch_conversation(connection, tenant_id, conversation_id)
+
+
+async def take_over(tenant_id: UUID, conversation_id: UUID) -> ConversationView:
+    return await _change(tenant_id, conversation_id, "take_over")
+
+
+async def hand_back(tenant_id: UUID, conversation_id: UUID) -> ConversationView:
+    return await _change(tenant_id, conversation_id, "hand_back")
+
+
+async def resolve(tenant_id: UUID, conversation_id: UUID) -> ConversationView:
+    return await _change(tenant_id, conversation_id, "resolve")
+
+
+async def reopen(tenant_id: UUID, conversation_id: UUID) -> ConversationView:
+    return await _change(tenant_id, conversation_id, "reopen")
+
+
+async def leave_for_human(tenant_id: UUID | str, message_id: UUID | str) -> bool:
+    """The policy until the AI agent exists: a new customer message waits for a person.
+
+    Idempotent, and a no-op when the message is already answered or unknown (deleted tenant).
+    """
+    async with tenant_tx(tenant_id):
+        connection = engine().current_transaction.get().connection
+        changed = await connection.fetchval(
+            """UPDATE conversations c
+                  SET status = 'waiting_for_human', handoff_reason = COALESCE(c.handoff_reason, 'ai_not_enabled'),
+                      updated_at = now()
+                 FROM messages m
+                WHERE m.id = $1 AND m.direction = 'inbound' AND c.id = m.conversation_id
+                  AND c.status <> 'waiting_for_human'
+                  AND NOT EXISTS (SELECT 1 FROM messages r WHERE r.in_reply_to_id = m.id
+                                    AND r.status IN ('draft', 'approved', 'sending', 'sent'))
+            RETURNING c.id""", UUID(str(message_id)))
+    return changed is not None

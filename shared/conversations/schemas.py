@@ -1,0 +1,73 @@
+"""Conversations API shapes (camelCase at the edge); every new field has a default."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import msgspec
+
+
+class MessageView(msgspec.Struct, rename="camel", kw_only=True):
+    id: UUID
+    conversation_id: UUID
+    direction: str  # inbound | outbound
+    sender_type: str  # customer | bot | agent
+    sender_name: str | None = None
+    content: str
+    # inbound: received; outbound: draft | approved | sending | sent | failed | discarded
+    status: str
+    in_reply_to_id: UUID | None = None
+    attachments: list[dict] = []
+    citations: list[dict] = []
+    sent_at: datetime | None = None
+    delivered_at: datetime | None = None
+    delivery_attempts: int = 0
+    # Shown to the seller as is: why a reply is not (yet) delivered.
+    delivery_error: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ConversationView(msgspec.Struct, rename="camel", kw_only=True):
+    id: UUID
+    platform: str
+    platform_conversation_id: str
+    channel_account_id: UUID | None = None
+    customer_name: str | None = None
+    subject: str | None = None
+    status: str  # open | waiting_for_human | resolved
+    # True when a human took the conversation over: the AI does not answer in it.
+    ai_paused: bool = False
+    ai_mode: str | None = None
+    handoff_reason: str | None = None
+    # Waiting for a human, or holding a draft to approve or a reply that failed to go out.
+    needs_human: bool = False
+    last_message_at: datetime
+    last_message_preview: str | None = None
+    created_at: datetime
+
+
+class ConversationPage(msgspec.Struct, rename="camel", kw_only=True):
+    items: list[ConversationView]
+    next_cursor: str | None = None
+
+
+class MessagePage(msgspec.Struct, rename="camel", kw_only=True):
+    items: list[MessageView]
+    next_cursor: str | None = None
+
+
+class ConversationDetail(msgspec.Struct, rename="camel", kw_only=True):
+    conversation: ConversationView
+    messages: MessagePage
+
+
+class ReplyText(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
+    text: str
+
+
+class ManualReply(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
+    text: str
+    # Default: the conversation's latest customer message.
+    in_reply_to_message_id: UUID | None = None
