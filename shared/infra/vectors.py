@@ -10,6 +10,13 @@ if TYPE_CHECKING:
     from weaviate import WeaviateAsyncClient
 
 KNOWLEDGE_COLLECTION = "KnowledgeChunk"
+# Weaviate's BM25 stopwords are English; these Polish function words match nearly every chunk.
+POLISH_STOPWORDS = [
+    "a", "aby", "ale", "bo", "by", "być", "czy", "dla", "do", "gdy", "i", "ich", "ile", "jak", "jaki",
+    "jest", "już", "kiedy", "ma", "mam", "mi", "mnie", "mogę", "moje", "może", "na", "nie", "o", "od",
+    "po", "pod", "przez", "przy", "się", "są", "ta", "tak", "te", "to", "u", "w", "we", "z", "za", "ze",
+    "że", "jestem", "proszę", "dzień", "dobry", "witam", "pozdrawiam",
+]
 CURATED_COLLECTION = "CuratedQuestion"
 EMBEDDING_DIMENSIONS = 384
 
@@ -59,18 +66,25 @@ async def ensure_knowledge_collection(client: WeaviateAsyncClient) -> None:
         Property(name="text", data_type=DataType.TEXT),
     ]
     if await client.collections.exists(KNOWLEDGE_COLLECTION):
-        # Properties added after the collection was created (Weaviate has no migrations).
+        # Properties and settings added after the collection was created (Weaviate has no migrations).
         collection = client.collections.use(KNOWLEDGE_COLLECTION)
-        existing = {p.name for p in (await collection.config.get()).properties}
+        config = await collection.config.get()
+        existing = {p.name for p in config.properties}
         for prop in properties:
             if prop.name not in existing:
                 await collection.config.add_property(prop)
+        if set(config.inverted_index_config.stopwords.additions or []) != set(POLISH_STOPWORDS):
+            from weaviate.classes.config import Reconfigure
+
+            await collection.config.update(
+                inverted_index_config=Reconfigure.inverted_index(stopwords_additions=POLISH_STOPWORDS))
         return
     await client.collections.create(
         KNOWLEDGE_COLLECTION,
         multi_tenancy_config=Configure.multi_tenancy(
             enabled=True, auto_tenant_creation=True, auto_tenant_activation=True
         ),
+        inverted_index_config=Configure.inverted_index(stopwords_additions=POLISH_STOPWORDS),
         # Vectors come from our own embedder (multilingual-e5-small); Weaviate runs no vectorizer.
         vector_config=Configure.Vectors.self_provided(
             vector_index_config=Configure.VectorIndex.dynamic()

@@ -73,7 +73,9 @@ async def _ingest_locked(stores: KnowledgeStores, tenant_id: UUID, document_id: 
         chunks = chunk_sections(sections)
         for start in range(0, len(chunks), EMBED_BATCH):
             batch = chunks[start:start + EMBED_BATCH]
-            embeddings = await stores.embedder.embed_passages([c.embedding_text for c in batch])
+            # A chunk without a heading (most PDFs) is embedded under its document's title for topic.
+            embeddings = await stores.embedder.embed_passages(
+                [c.embedding_text if c.heading else f"{document.title}\n{c.text}" for c in batch])
             await vectors.insert([
                 ChunkToIndex(str(document_id), c.index, c.heading or document.title, c.text, v,
                              generation=generation, page=c.page)
