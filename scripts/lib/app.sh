@@ -32,6 +32,9 @@ SECRETS_DIR=$STATE_DIR/secrets
 DATABASE_URL=$(app_url "$db")
 DATABASE_OWNER_URL=$(owner_url "$db")
 REDIS_URL=redis://$BIND_HOST:$REDIS_PORT/$redis_db
+# One job namespace per database: test runs against different databases share Redis, and a
+# worker of one must never take (and drop) another's jobs.
+REDIS_BROKER_NAMESPACE=bokai-tasks-${db//_/-}
 WEAVIATE_HTTP_HOST=$BIND_HOST
 WEAVIATE_HTTP_PORT=$WEAVIATE_PORT
 WEAVIATE_GRPC_HOST=$BIND_HOST
@@ -48,6 +51,9 @@ EMBEDDINGS_BASE_URL=http://$BIND_HOST:$EMBEDDINGS_PORT/v1
 EMBEDDINGS_API_KEY=local-no-key
 GATEWAY_PORT=$GATEWAY_PORT
 ENV
+  # Test databases share one Redis database: a namespace per test database keeps one run's worker
+  # from consuming (and acking) another run's jobs against the wrong database.
+  [[ -z "$suffix" ]] || echo "REDIS_BROKER_NAMESPACE=bokai-tasks-${db//_/-}" >>"$(env_file "$suffix")"
 }
 
 export_env() { set -a; source "$(env_file "${1:-}")"; set +a; }

@@ -53,7 +53,7 @@ async def connect_weaviate(settings: VectorStoreSettings | None = None) -> Weavi
 
 
 async def ensure_knowledge_collection(client: WeaviateAsyncClient) -> None:
-    from weaviate.classes.config import Configure, DataType, Property, Tokenization
+    from weaviate.classes.config import Configure, DataType, Property, Tokenization, VectorDistances
 
     properties = [
         Property(name="document_id", data_type=DataType.TEXT, skip_vectorization=True,
@@ -86,8 +86,10 @@ async def ensure_knowledge_collection(client: WeaviateAsyncClient) -> None:
         ),
         inverted_index_config=Configure.inverted_index(stopwords_additions=POLISH_STOPWORDS),
         # Vectors come from our own embedder (multilingual-e5-small); Weaviate runs no vectorizer.
+        # Flat (exact) indexing is synchronous: a chunk is searchable as soon as it is written, which
+        # the generation swap relies on; per-seller sizes keep brute force fast (docs/deploy.md).
         vector_config=Configure.Vectors.self_provided(
-            vector_index_config=Configure.VectorIndex.dynamic()
+            vector_index_config=Configure.VectorIndex.flat(distance_metric=VectorDistances.COSINE)
         ),
         properties=properties,
     )
