@@ -1,0 +1,1 @@
+"""AI function: the seller's AI settings, usage report and budget."""
