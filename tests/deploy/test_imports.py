@@ -15,7 +15,9 @@ from tests.deploy.project import ROOT, function_names
 # ~680 ms, openai ~480 ms, minio ~180 ms of cold start). Functions enqueue actors by name instead.
 ALLOWED_HEAVY: dict[str, set[str]] = {}
 # Imported through a .pth hook or by the project itself, not from the image's requirements.
-NOT_FROM_REQUIREMENTS = {"bok-ai", "setuptools"}
+# attrs: Litestar loads its attrs plugin whenever attrs is installed (here via aiosmtpd, a dev
+# dependency); an image without attrs simply skips it.
+NOT_FROM_REQUIREMENTS = {"bok-ai", "setuptools", "attrs"}
 
 
 def _normalise(name: str) -> str:
