@@ -17,7 +17,7 @@ from shared.broker import broker
 from shared.infra.postgres import close_pool, open_pool
 
 # Actor modules are listed here as domains add them; importing registers the actors.
-ACTOR_MODULES: tuple[str, ...] = ("shared.knowledge.actors", "shared.conversations.actors")
+ACTOR_MODULES: tuple[str, ...] = ("shared.knowledge.actors", "shared.conversations.actors", "shared.ai.actors", "shared.channels.actors")
 
 logger = logging.getLogger("bokai.worker")
 

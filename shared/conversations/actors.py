@@ -5,7 +5,8 @@ from __future__ import annotations
 import dramatiq
 
 from shared.conversations.delivery import DeliveryBusy, RetryLater, deliver, delivery_settings, give_up
-from shared.conversations.handoff import leave_for_human
+from shared.ai.scheduling import GENERATE_ACTOR, quiet_period_ms
+from shared.broker import enqueue
 
 QUEUE = "replies"
 
@@ -37,5 +38,5 @@ async def delivery_gave_up(message_data: dict, retry_info: dict) -> None:
 @dramatiq.actor(actor_name="replies.handle_customer_message", queue_name=QUEUE, max_retries=10,
                 min_backoff=2_000)
 async def handle_customer_message(tenant_id: str, message_id: str) -> None:
-    # The AI reply agent replaces this policy; until then every new message waits for a person.
-    await leave_for_human(tenant_id, message_id)
+    # The seam to the AI agent: answer after the quiet period, so a burst gets one reply.
+    enqueue(*GENERATE_ACTOR, tenant_id, message_id, delay_ms=quiet_period_ms())

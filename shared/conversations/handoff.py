@@ -48,8 +48,9 @@ async def reopen(tenant_id: UUID, conversation_id: UUID) -> ConversationView:
     return await _change(tenant_id, conversation_id, "reopen")
 
 
-async def leave_for_human(tenant_id: UUID | str, message_id: UUID | str) -> bool:
-    """The policy until the AI agent exists: a new customer message waits for a person.
+async def leave_for_human(tenant_id: UUID | str, message_id: UUID | str, reason: str = "ai_not_enabled") -> bool:
+    """Hand the customer message to a person: the conversation waits for a human, with the reason
+    (complaint, angry, no_grounding, llm_failed, after_hours, ...) shown to the seller.
 
     Idempotent, and a no-op when the message is already answered or unknown (deleted tenant).
     """
@@ -57,12 +58,11 @@ async def leave_for_human(tenant_id: UUID | str, message_id: UUID | str) -> bool
         connection = engine().current_transaction.get().connection
         changed = await connection.fetchval(
             """UPDATE conversations c
-                  SET status = 'waiting_for_human', handoff_reason = COALESCE(c.handoff_reason, 'ai_not_enabled'),
-                      updated_at = now()
+                  SET status = 'waiting_for_human', handoff_reason = $2, updated_at = now()
                  FROM messages m
                 WHERE m.id = $1 AND m.direction = 'inbound' AND c.id = m.conversation_id
                   AND c.status <> 'waiting_for_human'
                   AND NOT EXISTS (SELECT 1 FROM messages r WHERE r.in_reply_to_id = m.id
                                     AND r.status IN ('draft', 'approved', 'sending', 'sent'))
-            RETURNING c.id""", UUID(str(message_id)))
+            RETURNING c.id""", UUID(str(message_id)), reason[:50])
     return changed is not None

@@ -126,19 +126,6 @@ async def test_a_second_live_reply_for_one_message_is_a_conflict(receiver):
         await replies.create_ai_reply(tenant_id, message_id, "Druga wersja", approved=True)
 
 
-async def test_new_customer_message_waits_for_a_human(worker, receiver):
-    tenant_id, conversation_id, message_id = await seller_with_question(receiver)
-    for _ in range(2):
-        enqueue("replies", "replies.handle_customer_message", str(tenant_id), str(message_id))
-
-    async def waiting():
-        async with tenant_tx(tenant_id):
-            row = await Conversation.select().where(Conversation.id == conversation_id).first()
-        return row if row["status"] == "waiting_for_human" else None
-    row = await wait_for(waiting)
-    assert row["handoff_reason"] == "ai_not_enabled"
-
-
 async def test_private_callback_addresses_are_refused_in_production(receiver, monkeypatch):
     monkeypatch.delenv("GENERIC_CHANNEL_ALLOW_PRIVATE_CALLBACKS", raising=False)
     tenant_id, conversation_id, message_id = await seller_with_question(receiver)

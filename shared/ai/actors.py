@@ -1,0 +1,24 @@
+"""AI actors (queue "ai", apart from deliveries so slow generations never delay sending)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import dramatiq
+
+from shared.ai.agent import handle_customer_message
+from shared.conversations.handoff import leave_for_human
+from shared.knowledge.stores import process_stores
+
+
+@dramatiq.actor(actor_name="ai.generate_reply", queue_name="ai", max_retries=3, min_backoff=5_000,
+                max_backoff=60_000, time_limit=5 * 60 * 1000, on_retry_exhausted="ai.reply_gave_up")
+async def generate_reply(tenant_id: str, message_id: str) -> None:
+    await handle_customer_message(await process_stores(), UUID(tenant_id), UUID(message_id))
+
+
+@dramatiq.actor(actor_name="ai.reply_gave_up", queue_name="ai", max_retries=5, min_backoff=5_000)
+async def reply_gave_up(message_data: dict, retry_info: dict) -> None:
+    # Nothing is lost: after repeated failures the message waits for a person.
+    tenant_id, message_id = message_data["args"][:2]
+    await leave_for_human(tenant_id, message_id, "ai_error")

@@ -1,0 +1,170 @@
+"""The reply agent: one customer message (or a burst of them) in → a reply row or a handoff out.
+
+Every path ends in a draft, an approved reply, or the conversation waiting for a person with the
+reason shown to the seller — never silence. Order matters: cheap decisions (taken over, AI off,
+unpaid, complaint, outside hours) before any retrieval; a curated answer before any LLM call.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from uuid import UUID
+
+from shared.ai.completion import Completion, LlmEmptyAnswer, LlmUnavailable, complete
+from shared.ai.config import get_ai_config, outside_hours_handoff
+from shared.ai.context import ReplyContext, load_context
+from shared.ai.handoff import classify_handoff
+from shared.ai.language import detect_language
+from shared.ai.llm_clients import client_for
+from shared.ai.policy_guard import check_reply, clean_reply
+from shared.ai.prompt import CONFIDENTIAL_MARKERS, build_messages
+from shared.ai.routing import MessageFeatures, choose_model, load_endpoints
+from shared.ai.usage import budget_status, record_llm_call
+from shared.conversations.errors import ReplyAlreadyExists, StateConflict
+from shared.conversations.handoff import leave_for_human
+from shared.conversations.replies import create_ai_reply
+from shared.infra.llm import LlmSettings
+from shared.knowledge.answers import match_curated_answer
+from shared.knowledge.retrieval import RetrievedChunk, search
+from shared.knowledge.stores import KnowledgeStores
+from shared.settings import load
+from shared.tenancy.llm import llm_cache_salt
+
+logger = logging.getLogger("bokai.ai.agent")
+
+RETRIEVAL_K = 5
+# Cosine similarity (multilingual-e5-small, query ↔ passage) below which a chunk does not answer
+# the question: on Polish shop policies relevant passages scored 0.84–0.91, unrelated 0.78–0.84.
+GROUNDING_SIMILARITY = 0.84
+PAYING = frozenset({"active", "trialing"})
+
+
+@dataclass(frozen=True, slots=True)
+class AgentOutcome:
+    action: str  # drafted | approved | handoff | skipped
+    reason: str | None = None
+    reply_id: UUID | None = None
+    citations: list[dict] = field(default_factory=list)
+
+
+def _confidence(similarity: float) -> float:
+    # Routing thinks in 0–1 "how sure is retrieval"; map the e5 similarity band onto it.
+    return max(0.0, min(1.0, (similarity - 0.75) / 0.2))
+
+
+async def _hand_off(ctx: ReplyContext, reason: str) -> AgentOutcome:
+    await leave_for_human(ctx.tenant_id, ctx.message_id, reason)
+    logger.info("ai handoff tenant=%s conversation=%s reason=%s", ctx.tenant_id, ctx.conversation_id, reason)
+    return AgentOutcome("handoff", reason)
+
+
+async def _store_reply(ctx: ReplyContext, text: str, *, approved: bool, citations: list[dict]) -> AgentOutcome:
+    try:
+        reply = await create_ai_reply(ctx.tenant_id, ctx.message_id, text, approved=approved, citations=citations)
+    except ReplyAlreadyExists:
+        return AgentOutcome("skipped", "already answered")
+    except StateConflict:
+        return AgentOutcome("skipped", "taken over by a person")
+    return AgentOutcome("approved" if approved else "drafted", None, reply.id, citations)
+
+
+async def handle_customer_message(stores: KnowledgeStores, tenant_id: UUID, message_id: UUID,
+                                  *, now: datetime | None = None) -> AgentOutcome:
+    ctx = await load_context(tenant_id, message_id)
+    if ctx is None:
+        return AgentOutcome("skipped", "unknown message")
+    if ctx.already_answered:
+        return AgentOutcome("skipped", "already answered")
+    if ctx.superseded:
+        return AgentOutcome("skipped", "a newer message answers the burst")
+    if ctx.ai_mode == "off":
+        return await _hand_off(ctx, "taken_over")
+    config = await get_ai_config(tenant_id)
+    if ctx.ai_mode is None and config.autopilot_mode == "off":
+        return await _hand_off(ctx, "ai_off")
+    if ctx.subscription_status not in PAYING:
+        return await _hand_off(ctx, "subscription_inactive")
+    # The whole unanswered burst is judged; messages a reply already dealt with are not.
+    question = "\n".join(ctx.unanswered)
+    decision = classify_handoff(question, topics=config.handoff_topics)
+    if decision.needs_human:
+        return await _hand_off(ctx, decision.reasons[0])
+    if outside_hours_handoff(config.business_hours, now or datetime.now(timezone.utc)):
+        return await _hand_off(ctx, "after_hours")
+
+    autopilot = ctx.ai_mode or config.autopilot_mode
+    curated = await match_curated_answer(stores, tenant_id, question, config.curated_answer_threshold)
+    if curated is not None:
+        citations = [{"type": "curated", "answerId": str(curated.answer_id), "similarity": curated.similarity}]
+        verdict = check_reply(ctx.platform, curated.answer)
+        return await _store_reply(ctx, curated.answer, approved=autopilot == "auto" and verdict.allowed,
+                                  citations=citations)
+
+    chunks = [c for c in await search(stores, tenant_id, question, RETRIEVAL_K) if c.similarity >= GROUNDING_SIMILARITY]
+    if not chunks:
+        return await _hand_off(ctx, "no_grounding")
+    return await _generate(ctx, config, chunks, question, autopilot)
+
+
+def _citations(chunks: list[RetrievedChunk]) -> list[dict]:
+    return [{"type": "chunk", "documentId": c.document_id, "documentTitle": c.document_title,
+             "chunkIndex": c.chunk_index, "page": c.page, "similarity": round(c.similarity, 4)} for c in chunks]
+
+
+async def _generate(ctx: ReplyContext, config, chunks: list[RetrievedChunk], question: str,
+                    autopilot: str) -> AgentOutcome:
+    budget = await budget_status(ctx.tenant_id)
+    features = MessageFeatures.from_text(question, _confidence(chunks[0].similarity))
+    route = choose_model(config, ctx.plan, budget, features, endpoints=load_endpoints(), tenant_id=ctx.tenant_id)
+    if route.handoff:
+        return await _hand_off(ctx, "budget_exhausted")
+    endpoints = load_endpoints()
+    endpoint = endpoints.strong if route.model_key == "strong" else endpoints.local
+    base = load(LlmSettings)
+    language = detect_language(question, config.language)
+    messages = build_messages(
+        shop_name=ctx.tenant_name, platform=ctx.platform, language=language, tone=config.tone,
+        seller_instructions=config.custom_instructions, context=chunks, history=ctx.history,
+        customer_messages=ctx.unanswered)
+    salt = llm_cache_salt(ctx.tenant_id, base.cache_salt_secret) if base.send_cache_salt else None
+    completion = await _complete_logged(ctx, endpoint, base, messages, config, salt)
+    if completion is None:
+        return await _hand_off(ctx, "llm_failed")
+    text = clean_reply(completion.text)
+    if not text:
+        return await _hand_off(ctx, "llm_empty")
+    verdict = check_reply(ctx.platform, text, forbidden_phrases=CONFIDENTIAL_MARKERS, expected_language=language)
+    outcome = await _store_reply(ctx, text, approved=autopilot == "auto" and verdict.allowed,
+                                 citations=_citations(chunks))
+    if not verdict.allowed and outcome.action == "drafted":
+        # The draft stays for the seller to fix; it is never sent on its own.
+        await leave_for_human(ctx.tenant_id, ctx.message_id, "policy_violation")
+    return outcome
+
+
+async def _complete_logged(ctx: ReplyContext, endpoint, base: LlmSettings, messages, config,
+                           salt: str | None) -> Completion | None:
+    """Two tries at a usable answer (the client itself retries 429/5xx/timeouts); usage logged each time."""
+    client = client_for(endpoint, base)
+    for _ in range(2):
+        try:
+            completion = await complete(client, model=endpoint.model, messages=messages,
+                                        max_tokens=config.max_tokens, temperature=config.temperature,
+                                        cache_salt=salt)
+        except LlmUnavailable as failure:
+            logger.warning("llm unavailable tenant=%s model=%s: %s", ctx.tenant_id, endpoint.model, failure)
+            return None
+        except LlmEmptyAnswer as empty:
+            await _log_usage(ctx, empty.completion)
+            continue
+        await _log_usage(ctx, completion)
+        return completion
+    return None
+
+
+async def _log_usage(ctx: ReplyContext, completion: Completion) -> None:
+    await record_llm_call(ctx.tenant_id, model=completion.model, prompt_tokens=completion.prompt_tokens,
+                          completion_tokens=completion.completion_tokens, latency_ms=completion.latency_ms,
+                          conversation_id=ctx.conversation_id)
