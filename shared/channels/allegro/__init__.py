@@ -1,0 +1,1 @@
+"""Allegro: device-flow connection, Message Center and purchase-issue polling, thread replies."""

@@ -1,0 +1,43 @@
+"""What can go wrong talking to a marketplace, in terms the sync and the senders act on."""
+
+from __future__ import annotations
+
+
+class PlatformError(Exception):
+    """Base class; ``str(error)`` never holds a token or a message body."""
+
+
+class RateLimited(PlatformError):
+    """429 after our own retries: try again later (``retry_after`` seconds when the platform says)."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class PlatformUnavailable(PlatformError):
+    """5xx, timeouts, connection errors, or a body we cannot read: transient, nothing was stored."""
+
+
+class TokenRejected(PlatformError):
+    """401 from the API: the access token is expired or revoked; refresh once, then give up."""
+
+
+class PlatformRejected(PlatformError):
+    """A 4xx other than 401/429: retrying the same request will not help. ``user_message`` is shown."""
+
+    def __init__(self, status_code: int, user_message: str) -> None:
+        super().__init__(f"HTTP {status_code}: {user_message}")
+        self.status_code = status_code
+        self.user_message = user_message
+
+
+class ConnectionDead(PlatformError):
+    """The seller must connect the account again (refresh token revoked, password changed, ...).
+
+    The text is stored as channel_accounts.last_error and shown to the seller as is.
+    """
+
+
+class NotConnected(PlatformError):
+    """The account is missing, disconnected or already in error: nothing to do with it."""

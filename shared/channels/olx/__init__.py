@@ -1,0 +1,1 @@
+"""OLX.pl Partner API: authorization-code connection, thread polling, thread replies."""

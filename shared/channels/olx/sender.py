@@ -1,0 +1,64 @@
+"""Replies to OLX: a message posted in the buyer's thread."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from shared.channels.connection import load_connection
+from shared.channels.errors import (ConnectionDead, NotConnected, PlatformError, PlatformRejected,
+                                    PlatformUnavailable, RateLimited)
+from shared.channels.olx import oauth
+from shared.channels.olx.client import OlxClient
+from shared.channels.senders import (DeliveryReceipt, DeliveryUnknown, OutboundReply, PermanentDeliveryError,
+                                     TransientDeliveryError, register_sender)
+from shared.channels.session import AuthorizedSession
+
+CLOCK_SKEW = timedelta(minutes=2)
+
+
+async def _session(reply: OutboundReply) -> AuthorizedSession:
+    try:
+        if reply.channel_account_id is None:
+            raise NotConnected("no account")
+        connection = await load_connection(reply.tenant_id, reply.channel_account_id, platform="olx")
+    except NotConnected:
+        raise PermanentDeliveryError("The OLX account of this conversation is not connected; "
+                                     "connect it again in Settings → Channels, then resend.") from None
+    return AuthorizedSession(connection, oauth.refresh, "OLX")
+
+
+class OlxSender:
+    platform = "olx"
+
+    async def send(self, reply: OutboundReply) -> DeliveryReceipt:
+        session = await _session(reply)
+        try:
+            async with OlxClient() as client:
+                await session.call(lambda token: client.post_message(token, reply.platform_conversation_id, reply.text))
+        except RateLimited as limited:
+            raise TransientDeliveryError(str(limited), limited.retry_after) from None
+        except PlatformUnavailable as down:
+            raise TransientDeliveryError(str(down)) from None
+        except (ConnectionDead, NotConnected) as dead:
+            raise PermanentDeliveryError(str(dead)) from None
+        except PlatformRejected as refused:
+            raise PermanentDeliveryError(f"OLX refused the reply: {refused.user_message}") from None
+        # OLX answers without the new message's id; reconciliation finds it by text when needed.
+        return DeliveryReceipt(platform_message_id=None, delivered_at=datetime.now(timezone.utc))
+
+    async def find_delivered(self, reply: OutboundReply) -> DeliveryReceipt | None:
+        since = reply.claimed_at - CLOCK_SKEW
+        try:
+            session = await _session(reply)
+            async with OlxClient() as client:
+                messages = await session.call(lambda token: client.messages(token, reply.platform_conversation_id))
+        except (PlatformError, PermanentDeliveryError) as error:
+            raise DeliveryUnknown(f"OLX could not be asked whether the reply arrived: {error}") from None
+        ours = " ".join(reply.text.split())
+        for message in messages:
+            if message.type == "sent" and message.created_at >= since and " ".join(message.text.split()) == ours:
+                return DeliveryReceipt(platform_message_id=str(message.id), delivered_at=message.created_at)
+        return None
+
+
+register_sender(OlxSender())

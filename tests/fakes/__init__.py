@@ -1,0 +1,1 @@
+"""Contract fakes of external platforms, written from their public docs, served over real HTTP."""
