@@ -144,4 +144,12 @@ wait_ready() {
 
 http_ok() { curl -fs -o /dev/null --max-time 2 "$1"; }
 
+# True (after waiting for readiness) when our own process for NAME is alive: a busy server that
+# answers slowly is still ours, not "another program on the port".
+ours_running() {
+  local name="$1" check="$2"
+  pid_alive "$name" || return 1
+  wait_ready "$name" 120 "$check"
+}
+
 elapsed() { printf '%ds' "$((SECONDS - $1))"; }

@@ -12,6 +12,7 @@ import msgspec
 from shared.broker import enqueue
 from shared.channels.connection import credentials_from_token, save_connected_account
 from shared.channels.credentials import CredentialCipher
+from shared.channels.platform_settings import AllegroSettings, OlxSettings  # noqa: F401  (secrets the connect flows read)
 from shared.channels.errors import ConnectionDead
 from shared.channels.schemas import (AccountView, DeviceFlowStarted, DevicePollResult, EmailAccountCreated,
                                      EmailAccountRequest, GenericAccountCreated, GenericAccountRequest)

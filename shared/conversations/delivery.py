@@ -33,7 +33,11 @@ from shared.tenancy.db import tenant_tx
 from shared.tenancy.ids import parse_tenant_id
 
 # Importing a sender module registers its sender; channel modules are added here as they land.
-SENDER_MODULES: tuple[str, ...] = ("shared.channels.generic.sender",)
+SENDER_MODULES: tuple[str, ...] = (
+    "shared.channels.generic.sender",
+    "shared.channels.allegro.sender",
+    "shared.channels.olx.sender",
+)
 for _module in SENDER_MODULES:
     import_module(_module)
 

@@ -7,28 +7,19 @@ point it at the contract fake. Every call sends ``Accept: application/vnd.allegr
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
 
 import httpx2
 import msgspec
 
 from shared.channels.http import PlatformClient, parse
-from shared.settings import Settings, load
+from shared.channels.platform_settings import AllegroSettings
+from shared.settings import load
 
 PUBLIC_V1 = "application/vnd.allegro.public.v1+json"
 # The purchase-issues API (/sale/issues) is published as beta.
 BETA_V1 = "application/vnd.allegro.beta.v1+json"
 THREADS_PAGE = 20  # Allegro's maximum for /messaging/threads
 MESSAGES_PAGE = 20
-
-
-class AllegroSettings(Settings, frozen=True, kw_only=True):
-    env_prefix: ClassVar[str] = "ALLEGRO_"
-    api_url: str = "https://api.allegro.pl"
-    auth_url: str = "https://allegro.pl/auth/oauth"
-    # One Client ID for all sellers: secrets allegro-client-id / allegro-client-secret.
-    client_id: str = ""
-    client_secret: str = ""
 
 
 class Login(msgspec.Struct, kw_only=True):

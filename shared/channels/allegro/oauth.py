@@ -8,7 +8,7 @@ import httpx2
 import msgspec
 from authlib.integrations.httpx_client import OAuthError
 
-from shared.channels.allegro.client import AllegroSettings
+from shared.channels.platform_settings import AllegroSettings
 from shared.channels.errors import ConnectionDead, PlatformUnavailable
 from shared.channels.oauth import oauth_client, refresh_token, token_call
 from shared.settings import load

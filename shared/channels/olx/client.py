@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
 
 import httpx2
 import msgspec
 
 from shared.channels.http import PlatformClient, parse
-from shared.settings import Settings, load
+from shared.channels.platform_settings import OlxSettings
+from shared.settings import load
 
 THREADS_PAGE = 50
-
-
-class OlxSettings(Settings, frozen=True, kw_only=True):
-    env_prefix: ClassVar[str] = "OLX_"
-    api_url: str = "https://www.olx.pl/api/partner"
-    authorize_url: str = "https://www.olx.pl/oauth/authorize/"
-    token_url: str = "https://www.olx.pl/api/open/oauth/token"
-    # OLX requires an HTTPS redirect URI registered with the app: ours is /function/channels/olx/callback.
-    redirect_uri: str = ""
-    client_id: str = ""
-    client_secret: str = ""
-    scope: str = "v2 read write"
 
 
 class Thread(msgspec.Struct, kw_only=True):

@@ -6,7 +6,7 @@ from authlib.integrations.httpx_client import OAuthError
 
 from shared.channels.errors import PlatformUnavailable
 from shared.channels.oauth import oauth_client, refresh_token, token_call
-from shared.channels.olx.client import OlxSettings
+from shared.channels.platform_settings import OlxSettings
 from shared.settings import load
 
 
