@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from shared.infra.notifications import UploadNotifySettings, ensure_upload_notifications
 from shared.infra.objects import ObjectStoreSettings, ensure_bucket, make_minio
 from shared.infra.vectors import connect_weaviate, ensure_curated_collection, ensure_knowledge_collection
 from shared.settings import load
@@ -11,7 +12,11 @@ from shared.settings import load
 
 async def bootstrap() -> None:
     settings = load(ObjectStoreSettings)
-    await asyncio.to_thread(ensure_bucket, make_minio(settings), settings.bucket)
+    minio = make_minio(settings)
+    await asyncio.to_thread(ensure_bucket, minio, settings.bucket)
+    target = load(UploadNotifySettings).target
+    if target:
+        await asyncio.to_thread(ensure_upload_notifications, minio, settings.bucket, target)
     client = await connect_weaviate()
     try:
         await ensure_knowledge_collection(client)

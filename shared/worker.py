@@ -17,7 +17,9 @@ from shared.broker import broker
 from shared.infra.postgres import close_pool, open_pool
 
 # Actor modules are listed here as domains add them; importing registers the actors.
-ACTOR_MODULES: tuple[str, ...] = ("shared.knowledge.actors", "shared.conversations.actors", "shared.ai.actors", "shared.channels.actors")
+# shared.channels.email.sender only registers the SMTP sender for reply delivery.
+ACTOR_MODULES: tuple[str, ...] = ("shared.knowledge.actors", "shared.conversations.actors", "shared.ai.actors",
+                                  "shared.channels.actors", "shared.inbox.actors", "shared.channels.email.sender")
 
 logger = logging.getLogger("bokai.worker")
 

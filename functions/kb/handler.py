@@ -17,7 +17,7 @@ from shared.broker import enqueue
 from shared.http.app import make_function_app
 from shared.infra.postgres import close_pool, open_pool
 from shared.infra.redis import close_redis, open_redis
-from shared.knowledge import answers, service
+from shared.knowledge import answers, presigned, service
 from shared.knowledge.schemas import DocumentPage, DocumentView, SearchRequest, SearchResponse
 from shared.knowledge.stores import KnowledgeStores
 from shared.knowledge.uploads import read_document_upload
@@ -61,6 +61,19 @@ async def upload_document(request: Request[Any, Any, State], principal: Caller) 
         raise InvalidInput("file", str(problem)) from None
     enqueue(*INGEST, str(principal.tenant_id), str(document.id))
     return document
+
+
+@post("/uploads", summary="Start a direct upload of a large file: a presigned PUT URL valid 15 minutes",
+      status_code=201, guards=[requires("write"), requires_active_subscription])
+async def start_upload(request: Request[Any, Any, State], principal: Caller,
+                       data: JSONBody[presigned.UploadRequest]) -> presigned.UploadTicket:
+    try:
+        return await presigned.start_upload(_stores(request.app.state), principal.tenant_id,
+                                             principal.user_id, data)
+    except service.DocumentTooLarge:
+        raise PayloadTooLarge(detail=TOO_LARGE) from None
+    except service.InvalidRequest as problem:
+        raise InvalidInput("filename", str(problem)) from None
 
 
 @get("/documents", summary="Documents with their ingestion status, newest first", guards=[requires("read")])
@@ -165,7 +178,7 @@ async def _close_stores(app: Litestar) -> None:
 
 app = make_function_app(
     "kb",
-    [upload_document, list_documents, get_document, delete_document, reingest_document, search,
+    [upload_document, start_upload, list_documents, get_document, delete_document, reingest_document, search,
      list_answers, create_answer, update_answer, delete_answer, match_answer],
     description="Knowledge base: documents the AI answers from (PDF, DOCX, XLSX, CSV, HTML, Markdown, text).",
     on_startup=[open_pool, open_redis, _open_stores],

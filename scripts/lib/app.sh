@@ -51,9 +51,6 @@ EMBEDDINGS_BASE_URL=http://$BIND_HOST:$EMBEDDINGS_PORT/v1
 EMBEDDINGS_API_KEY=local-no-key
 GATEWAY_PORT=$GATEWAY_PORT
 ENV
-  # Test databases share one Redis database: a namespace per test database keeps one run's worker
-  # from consuming (and acking) another run's jobs against the wrong database.
-  [[ -z "$suffix" ]] || echo "REDIS_BROKER_NAMESPACE=bokai-tasks-${db//_/-}" >>"$(env_file "$suffix")"
 }
 
 export_env() { set -a; source "$(env_file "${1:-}")"; set +a; }

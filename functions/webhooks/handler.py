@@ -1,0 +1,110 @@
+"""Webhooks function: verify the caller → store the event once in the inbox → enqueue → 202.
+
+Routes (no JWT: each authenticates its caller itself):
+- ``POST /channels/{tenantId}/{channelAccountId}/messages`` — generic signed JSON (shared/inbox/signing.py);
+  401 forged or stale, 409 an exact replay of an accepted request, 404 unknown channel.
+- ``POST /email/{tenantId}/{channelAccountId}`` — raw RFC 822 mail, ``Authorization: Bearer <inbound token>``.
+- ``POST /minio`` — MinIO bucket notifications, Bearer token from the secret ``minio-webhook-token``.
+- ``GET|POST /emag/{tenantId}/{channelAccountId}?order_id=..&token=..`` — eMAG order callbacks (order
+  context only: eMAG offers no messaging API).
+A duplicate delivery is answered 202 with ``duplicate: true`` and does nothing.
+"""
+
+from typing import Any
+
+from litestar import Request, Response, route
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.status_codes import HTTP_202_ACCEPTED
+
+from shared.http.app import make_function_app
+from shared.inbox import service
+from shared.inbox.schemas import Accepted
+from shared.inbox.signing import ReplayedRequest
+from shared.inbox.uploads import MalformedNotification, receive_minio
+from shared.infra.postgres import close_pool, open_pool
+from shared.infra.redis import close_redis, open_redis
+
+MAX_JSON_BYTES = 256 * 1024
+# Amazon allows 10 MB of attachments; base64 makes that ~14 MB of MIME.
+MAX_EMAIL_BYTES = 20 * 1024 * 1024
+
+
+class Unauthorized(HTTPException):
+    status_code = 401
+
+
+class BadRequest(HTTPException):
+    status_code = 400
+
+
+class Replayed(HTTPException):
+    status_code = 409
+
+
+def _no_channel() -> NotFoundException:
+    # One answer for every way of not finding it: nothing about other sellers' channels leaks.
+    return NotFoundException(detail="No such channel.")
+
+
+async def _guarded(receive: Any) -> Accepted:
+    try:
+        return await receive
+    except service.UnknownChannel:
+        raise _no_channel() from None
+    except service.Unauthorized:
+        raise Unauthorized(detail="The request is not signed or authenticated for this channel.") from None
+    except service.Malformed as problem:
+        raise BadRequest(detail=str(problem)) from None
+    except ReplayedRequest:
+        raise Replayed(detail="This exact request was already accepted; sign every delivery with a fresh "
+                              "timestamp.") from None
+
+
+@route("/channels/{tenant_id:str}/{channel_account_id:str}/messages", http_method=["POST"],
+       status_code=HTTP_202_ACCEPTED, request_max_body_size=MAX_JSON_BYTES,
+       summary="A customer message from a shop or site chat (HMAC-signed JSON)")
+async def generic_message(request: Request, tenant_id: FromPath[str], channel_account_id: FromPath[str]) -> Accepted:
+    body = await request.body()
+    return await _guarded(service.receive_generic(
+        tenant_id, channel_account_id, request.headers.get("x-bokai-timestamp"),
+        request.headers.get("x-bokai-signature"), body))
+
+
+@route("/email/{tenant_id:str}/{channel_account_id:str}", http_method=["POST"], status_code=HTTP_202_ACCEPTED,
+       request_max_body_size=MAX_EMAIL_BYTES, summary="An inbound email as raw RFC 822 MIME")
+async def inbound_email(request: Request, tenant_id: FromPath[str], channel_account_id: FromPath[str]) -> Accepted:
+    body = await request.body()
+    return await _guarded(service.receive_email(tenant_id, channel_account_id,
+                                                request.headers.get("authorization"), body))
+
+
+@route("/minio", http_method=["POST"], status_code=HTTP_202_ACCEPTED, request_max_body_size=MAX_JSON_BYTES,
+       summary="MinIO bucket notification (presigned uploads)")
+async def minio_notification(request: Request) -> Accepted:
+    if not service.bearer_matches(request.headers.get("authorization"), service.minio_token()):
+        raise Unauthorized(detail="Missing or wrong token.")
+    try:
+        return await receive_minio(await request.body())
+    except MalformedNotification as problem:
+        raise BadRequest(detail=str(problem)) from None
+
+
+@route("/emag/{tenant_id:str}/{channel_account_id:str}", http_method=["GET", "POST"],
+       status_code=HTTP_202_ACCEPTED, request_max_body_size=MAX_JSON_BYTES,
+       summary="eMAG order callback (recorded as order context)")
+async def emag_callback(request: Request, tenant_id: FromPath[str], channel_account_id: FromPath[str],
+                        order_id: FromQuery[str | None] = None, token: FromQuery[str | None] = None) -> Accepted:
+    body = await request.body()
+    return await _guarded(service.receive_emag(
+        tenant_id, channel_account_id, token or request.headers.get("x-bokai-token"), order_id,
+        request.method, dict(request.query_params), body))
+
+
+app = make_function_app(
+    "webhooks",
+    [generic_message, inbound_email, minio_notification, emag_callback],
+    description="Inbound webhooks: shop messages, email, MinIO uploads and eMAG callbacks, stored once each.",
+    on_startup=[open_pool, open_redis],
+    on_shutdown=[close_redis, close_pool],
+)

@@ -1,0 +1,109 @@
+"""SMTP replies from the seller's authorised address, in the customer's email thread.
+
+Channel account (platform "email"): ``settings`` holds ``fromAddress``, ``fromName``, ``smtpHost``,
+``smtpPort``, ``smtpSecurity`` (starttls | tls | none) and ``smtpUsername``; the password is
+``smtpPassword`` in the encrypted credentials. The Message-ID is derived from the reply's idempotency
+key, so a retried send carries the same id and the receiving side can tell the copies apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from email.utils import formataddr, format_datetime
+
+import aiosmtplib
+
+from shared.channels.credentials import CredentialCipher, CredentialsError
+from shared.channels.email import EMAIL_META_KEY
+from shared.channels.senders import (
+    DeliveryReceipt, DeliveryUnknown, OutboundReply, PermanentDeliveryError, TransientDeliveryError, register_sender,
+)
+from shared.channels.tables import ChannelAccount
+from shared.tenancy.db import tenant_tx
+
+SMTP_TIMEOUT_SECONDS = 30
+
+
+def reply_message_id(idempotency_key: str, from_address: str) -> str:
+    domain = from_address.rpartition("@")[2] or "bokai.invalid"
+    return f"<reply.{hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]}@{domain}>"
+
+
+def reply_subject(subject: str | None) -> str:
+    subject = (subject or "").strip()
+    return subject if subject.lower().startswith(("re:", "odp:")) else f"Re: {subject}".strip()
+
+
+def build_reply(reply: OutboundReply, settings: dict) -> EmailMessage:
+    thread = reply.in_reply_to_meta.get(EMAIL_META_KEY) or {}
+    recipient = thread.get("replyTo") or thread.get("from")
+    if not recipient:
+        raise PermanentDeliveryError("The customer's email address is unknown, so the reply cannot be sent.")
+    from_address = settings.get("fromAddress")
+    if not from_address:
+        raise PermanentDeliveryError("Set the sender address of this email channel, then retry the reply.")
+    message = EmailMessage()
+    message["From"] = formataddr((settings.get("fromName") or "", from_address))
+    message["To"] = recipient
+    message["Subject"] = reply_subject(reply.subject or thread.get("subject"))
+    message["Date"] = format_datetime(datetime.now(timezone.utc))
+    message["Message-ID"] = reply_message_id(reply.idempotency_key, from_address)
+    parent = thread.get("messageId") or reply.in_reply_to_platform_message_id
+    if parent:
+        message["In-Reply-To"] = parent
+        message["References"] = " ".join([*(thread.get("references") or [])[-20:], parent])
+    message.set_content(reply.text)
+    return message
+
+
+async def _account(reply: OutboundReply) -> tuple[dict, dict]:
+    async with tenant_tx(reply.tenant_id):
+        row = await ChannelAccount.select(ChannelAccount.settings, ChannelAccount.credentials_encrypted).where(
+            (ChannelAccount.id == reply.channel_account_id) & (ChannelAccount.platform == "email")).first()
+    if row is None:
+        raise PermanentDeliveryError("The email channel of this conversation was removed; reconnect it.")
+    try:
+        credentials = CredentialCipher().decrypt(reply.tenant_id, reply.channel_account_id,
+                                                 row["credentials_encrypted"]) if row["credentials_encrypted"] else {}
+    except CredentialsError:
+        raise PermanentDeliveryError("The SMTP password of this email channel cannot be read; enter it again.") from None
+    settings = row["settings"]
+    # Piccolo hands JSONB back as text from select().
+    return (json.loads(settings) if isinstance(settings, str) else settings or {}), credentials
+
+
+class SmtpSender:
+    platform = "email"
+
+    async def send(self, reply: OutboundReply) -> DeliveryReceipt:
+        settings, credentials = await _account(reply)
+        message = build_reply(reply, settings)
+        security = settings.get("smtpSecurity", "starttls")
+        try:
+            await aiosmtplib.send(
+                message, hostname=settings.get("smtpHost"), port=int(settings.get("smtpPort") or 587),
+                username=settings.get("smtpUsername") or None, password=credentials.get("smtpPassword") or None,
+                use_tls=security == "tls", start_tls=True if security == "starttls" else False,
+                timeout=SMTP_TIMEOUT_SECONDS)
+        except aiosmtplib.SMTPAuthenticationError:
+            raise PermanentDeliveryError("The SMTP server refused the login; check the channel's username and "
+                                         "password.") from None
+        except aiosmtplib.SMTPRecipientsRefused:
+            raise PermanentDeliveryError("The SMTP server refused the customer's address.") from None
+        except aiosmtplib.SMTPResponseException as refused:
+            if 400 <= refused.code < 500:
+                raise TransientDeliveryError(f"SMTP temporary failure {refused.code}") from None
+            raise PermanentDeliveryError(f"The SMTP server refused the reply ({refused.code}).") from None
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as problem:
+            raise TransientDeliveryError(f"SMTP unreachable: {type(problem).__name__}") from None
+        return DeliveryReceipt(platform_message_id=message["Message-ID"], delivered_at=datetime.now(timezone.utc))
+
+    async def find_delivered(self, reply: OutboundReply) -> DeliveryReceipt | None:
+        # SMTP has no way to ask whether a message was accepted earlier.
+        raise DeliveryUnknown("SMTP cannot be asked whether an interrupted send was delivered")
+
+
+register_sender(SmtpSender())

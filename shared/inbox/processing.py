@@ -1,0 +1,129 @@
+"""Turning a stored inbox event into its effect: a recorded customer message, an ingestion, order context.
+
+Idempotent per event: a processed event is skipped, and each effect is itself idempotent
+(messages are unique per conversation and platform id; a document leaves 'awaiting_upload' once).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from uuid import UUID
+
+import msgspec
+
+from shared.broker import enqueue
+from shared.channels.email import EMAIL_META_KEY
+from shared.conversations.inbound import CUSTOMER_MESSAGE_ACTOR, InboundMessage, record_inbound_message
+from shared.inbox.email_parsing import strip_quoted
+from shared.inbox.schemas import EmailPayload, GenericMessage, UploadNotification
+from shared.infra.postgres import engine
+from shared.tenancy.db import tenant_tx
+
+logger = logging.getLogger("bokai.inbox")
+
+
+class MalformedPayload(ValueError):
+    """The stored payload cannot be processed, now or ever: the event ends 'failed' without retries."""
+
+
+_CLAIM = """
+UPDATE inbox_events SET attempts = attempts + 1
+WHERE id = $1 AND status <> 'processed'
+RETURNING source, event_type, payload::text, attempts
+"""
+_FINISH = "UPDATE inbox_events SET status = $2, error = $3, processed_at = $4 WHERE id = $1"
+_EMAIL_THREAD = """
+SELECT c.platform_conversation_id FROM conversations c
+WHERE c.platform = 'email' AND (c.platform_conversation_id = ANY($1::text[]) OR EXISTS (
+    SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.platform_message_id = ANY($1::text[])))
+ORDER BY c.last_message_at DESC LIMIT 1
+"""
+
+
+async def _execute(tenant_id: UUID, sql: str, *args: object) -> object:
+    async with tenant_tx(tenant_id):
+        return await engine().current_transaction.get().connection.fetchrow(sql, *args)
+
+
+async def mark(tenant_id: UUID, event_id: UUID, status: str, error: str | None = None) -> None:
+    done_at = datetime.now(timezone.utc) if status == "processed" else None
+    await _execute(tenant_id, _FINISH, event_id, status, error and error[:1000], done_at)
+
+
+def _channel_of(source: str) -> UUID | None:
+    _, _, account = source.partition(":")
+    try:
+        return UUID(account)
+    except ValueError:
+        return None
+
+
+async def _email_conversation(tenant_id: UUID, email: EmailPayload) -> str:
+    """The thread this mail belongs to: any conversation holding a Message-ID it refers to, else a new
+    one keyed by the thread's root Message-ID (first of References, else In-Reply-To, else its own)."""
+    referenced = [*email.references, *([email.in_reply_to] if email.in_reply_to else [])]
+    if referenced:
+        row = await _execute(tenant_id, _EMAIL_THREAD, referenced)
+        if row is not None:
+            return row[0]
+    return (email.references or [email.in_reply_to or email.message_id])[0]
+
+
+async def _message_from(tenant_id: UUID, source: str, event_type: str, payload: bytes) -> InboundMessage | None:
+    try:
+        if event_type == "message.created":
+            generic = msgspec.json.decode(payload, type=GenericMessage)
+            return InboundMessage(
+                platform="generic", conversation_ref=generic.conversation_id, message_ref=generic.message_id,
+                text=generic.text, sent_at=generic.sent_at, channel_account_id=_channel_of(source),
+                customer_name=generic.customer.name, subject=generic.subject,
+                attachments=[msgspec.to_builtins(a) for a in generic.attachments])
+        if event_type == "email.received":
+            email = msgspec.json.decode(payload, type=EmailPayload)
+            return InboundMessage(
+                platform="email", conversation_ref=await _email_conversation(tenant_id, email),
+                message_ref=email.message_id, text=strip_quoted(email.text),
+                sent_at=email.sent_at or datetime.now(timezone.utc), channel_account_id=_channel_of(source),
+                customer_name=email.from_name or email.from_address, subject=email.subject,
+                attachments=[msgspec.to_builtins(a) for a in email.attachments],
+                meta={EMAIL_META_KEY: {"messageId": email.message_id, "references": email.references,
+                                       "from": email.from_address, "replyTo": email.reply_to,
+                                       "subject": email.subject}})
+    except (msgspec.DecodeError, msgspec.ValidationError) as problem:
+        raise MalformedPayload(f"stored payload is not a valid {event_type}: {problem}") from None
+    return None
+
+
+async def process_event(tenant_id: str, event_id: str) -> str:
+    """Returns the event's final status; raises (for a retry) only on infrastructure errors."""
+    tenant, event = UUID(tenant_id), UUID(event_id)
+    claimed = await _execute(tenant, _CLAIM, event)
+    if claimed is None:
+        return "processed"  # already done (redelivered job) or deleted with its tenant
+    source, event_type, payload, attempts = claimed
+    try:
+        if event_type == "object.created":
+            from shared.inbox.upload_processing import finish_upload  # the worker's stores, not the function's
+
+            await finish_upload(tenant, msgspec.json.decode(payload, type=UploadNotification))
+        elif event_type == "order.callback":
+            pass  # eMAG has no messaging API: the stored callback is the order context, nothing to do
+        else:
+            message = await _message_from(tenant, source, event_type, payload.encode())
+            if message is None:
+                raise MalformedPayload(f"unknown inbox event type {event_type!r}")
+            recorded = await record_inbound_message(tenant, message)
+            # On a retry an earlier attempt may have recorded the message and died before enqueueing:
+            # enqueue again (the agent is idempotent per message) rather than leave it unanswered.
+            if recorded.is_new or attempts > 1:
+                enqueue(*CUSTOMER_MESSAGE_ACTOR, str(tenant), str(recorded.message_id))
+    except (MalformedPayload, msgspec.DecodeError, msgspec.ValidationError) as problem:
+        logger.warning("inbox event %s failed: %s", event, type(problem).__name__)
+        await mark(tenant, event, "failed", str(problem))
+        return "failed"
+    except Exception as problem:
+        await mark(tenant, event, "received", f"attempt {attempts}: {type(problem).__name__}: {problem}")
+        raise
+    await mark(tenant, event, "processed")
+    return "processed"

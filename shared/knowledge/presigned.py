@@ -1,0 +1,63 @@
+"""Direct uploads of large documents: a time-bounded presigned PUT to one key under the tenant's prefix.
+
+Flow: ``POST /uploads`` creates the document row ('awaiting_upload') and returns the URL → the client
+PUTs the file straight to MinIO → MinIO's bucket notification reaches functions/webhooks → the inbox
+actor measures the object (a presigned PUT cannot bound the size, so an object over the limit ends
+the document as failed "file too large" and is deleted) and enqueues ingestion.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+from uuid import UUID
+
+import msgspec
+
+from shared.knowledge.service import MAX_DOCUMENT_BYTES, DocumentTooLarge, InvalidRequest, _view, safe_filename
+from shared.knowledge.schemas import DocumentView
+from shared.knowledge.stores import KnowledgeStores
+from shared.knowledge.tables import KnowledgeDocument
+from shared.tenancy.db import tenant_tx
+
+AWAITING_UPLOAD = "awaiting_upload"
+UPLOAD_URL_LIFETIME = timedelta(minutes=15)
+
+
+class UploadRequest(msgspec.Struct, rename="camel", kw_only=True):
+    filename: str
+    title: str | None = None
+    # Declared by the client to refuse an obviously too large file early; the real size is checked
+    # again when the object arrives.
+    size_bytes: int | None = None
+
+
+class UploadTicket(msgspec.Struct, rename="camel", kw_only=True):
+    document: DocumentView
+    upload_url: str
+    method: str = "PUT"
+    expires_at: datetime
+    max_bytes: int = MAX_DOCUMENT_BYTES
+
+
+async def start_upload(stores: KnowledgeStores, tenant_id: UUID, user_id: UUID | None,
+                       request: UploadRequest) -> UploadTicket:
+    filename = request.filename.strip()
+    if not filename or len(filename) > 255:
+        raise InvalidRequest("Give the file's name (1-255 characters).")
+    if request.size_bytes is not None and request.size_bytes > MAX_DOCUMENT_BYTES:
+        raise DocumentTooLarge()
+    if request.size_bytes is not None and request.size_bytes <= 0:
+        raise InvalidRequest("The file is empty.")
+    document_id = uuid.uuid4()
+    key = f"uploads/{document_id}/{safe_filename(filename)}"
+    now = datetime.now(timezone.utc)
+    row = KnowledgeDocument(
+        id=document_id, tenant_id=tenant_id, title=(request.title or filename).strip()[:255],
+        filename=filename[:255], object_key=key, size_bytes=0, status=AWAITING_UPLOAD,
+        uploaded_by=user_id, created_at=now, updated_at=now,
+    )
+    async with tenant_tx(tenant_id):
+        await KnowledgeDocument.insert(row)
+    url = await stores.objects(tenant_id).presigned_put_url(key, expires=UPLOAD_URL_LIFETIME)
+    return UploadTicket(document=_view(row.to_dict()), upload_url=url, expires_at=now + UPLOAD_URL_LIFETIME)

@@ -1,0 +1,79 @@
+"""SMTP replies: same thread, seller's address, deterministic Message-ID; failures classified; no reconciliation."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+
+from shared.channels.email import EMAIL_META_KEY
+from shared.channels.email.sender import SmtpSender, reply_message_id
+from shared.channels.senders import (
+    DeliveryUnknown, OutboundReply, PermanentDeliveryError, TransientDeliveryError, sender_for,
+)
+from tests.fakes.smtp_peer import running_smtp_peer
+from tests.tenancy.seed import seed_tenant
+from tests.webhooks.support import add_channel
+
+pytestmark = pytest.mark.integration
+
+
+async def email_channel(tenant_id, peer, password=None):
+    return await add_channel(tenant_id, "email", {"smtpPassword": password or peer.password, "inboundToken": "t"}, {
+        "fromAddress": "sklep@example.pl", "fromName": "Sklep Domowe Dobra", "smtpHost": peer.host,
+        "smtpPort": peer.port, "smtpSecurity": "none", "smtpUsername": peer.username})
+
+
+def reply_to_customer(tenant_id, account_id, key="reply-key-1") -> OutboundReply:
+    return OutboundReply(
+        tenant_id=tenant_id, message_id=uuid.uuid4(), conversation_id=uuid.uuid4(),
+        channel_account_id=account_id, platform="email", platform_conversation_id="<root@mail.pl>",
+        text="Dzień dobry, paczka wyjdzie jutro. Pozdrawiamy, zespół sklepu", idempotency_key=key,
+        claimed_at=datetime.now(timezone.utc), in_reply_to_platform_message_id="<second@mail.pl>",
+        in_reply_to_meta={EMAIL_META_KEY: {"messageId": "<second@mail.pl>", "references": ["<root@mail.pl>"],
+                                           "from": "kupujacy@mail.pl", "subject": "Zamówienie 1234"}})
+
+
+async def test_reply_goes_out_in_the_customers_thread_from_the_sellers_address(db_pool):
+    seller = await seed_tenant("smtp")
+    with running_smtp_peer() as peer:
+        account = await email_channel(seller.tenant_id, peer)
+        reply = reply_to_customer(seller.tenant_id, account)
+        receipt = await sender_for("email").send(reply)
+    [mail] = peer.received
+    assert mail.login == peer.username and mail.recipients == ["kupujacy@mail.pl"]
+    message = mail.message
+    assert message["From"] == "Sklep Domowe Dobra <sklep@example.pl>"
+    assert message["Subject"] == "Re: Zamówienie 1234"
+    assert message["In-Reply-To"] == "<second@mail.pl>"
+    assert message["References"] == "<root@mail.pl> <second@mail.pl>"
+    assert message["Message-ID"] == receipt.platform_message_id == reply_message_id("reply-key-1", "sklep@example.pl")
+    assert message.get_content().strip().startswith("Dzień dobry, paczka")
+
+
+async def test_retry_of_the_same_reply_keeps_its_message_id(db_pool):
+    seller = await seed_tenant("smtp-retry")
+    with running_smtp_peer() as peer:
+        account = await email_channel(seller.tenant_id, peer)
+        first = await SmtpSender().send(reply_to_customer(seller.tenant_id, account))
+        second = await SmtpSender().send(reply_to_customer(seller.tenant_id, account))
+        other = await SmtpSender().send(reply_to_customer(seller.tenant_id, account, key="reply-key-2"))
+    assert first.platform_message_id == second.platform_message_id != other.platform_message_id
+
+
+async def test_failures_are_classified_and_reconciliation_is_impossible(db_pool):
+    seller = await seed_tenant("smtp-fail")
+    with running_smtp_peer() as peer:
+        wrong_password = await email_channel(seller.tenant_id, peer, password="zle-haslo")
+        with pytest.raises(PermanentDeliveryError, match="login"):
+            await SmtpSender().send(reply_to_customer(seller.tenant_id, wrong_password))
+        account = await email_channel(seller.tenant_id, peer)
+        peer.temporary_failure = True
+        with pytest.raises(TransientDeliveryError):
+            await SmtpSender().send(reply_to_customer(seller.tenant_id, account))
+    with pytest.raises(TransientDeliveryError):  # the server is gone
+        await SmtpSender().send(reply_to_customer(seller.tenant_id, account))
+    with pytest.raises(DeliveryUnknown):
+        await SmtpSender().find_delivered(reply_to_customer(seller.tenant_id, account))
+    assert peer.received == []
