@@ -1,0 +1,124 @@
+"""The product end to end through the gateway, with a real worker and every real server.
+
+A seller signs up, uploads their return policy, connects their shop; customers write through the
+signed webhook; the AI drafts a grounded, cited answer to a returns question, hands a complaint to
+a person, and the usage report shows the tokens spent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from shared.gateway.discovery import load_functions
+from shared.gateway.dispatcher import FunctionGateway
+from shared.inbox.signing import sign
+from tests.support import serve
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.integration
+
+POLICY = """# Zwroty
+
+Kupujący może zwrócić towar bez podania przyczyny w ciągu 14 dni od otrzymania przesyłki. Paczkę odsyłasz na adres sklepu z numerem zamówienia.
+
+# Wysyłka
+
+Zamówienia złożone do godziny 13:00 wysyłamy tego samego dnia kurierem InPost.
+"""
+
+
+@pytest.fixture(scope="module")
+def worker(tmp_path_factory):
+    ready = tmp_path_factory.mktemp("e2e") / "ready"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dramatiq", "shared.worker", "--processes", "1", "--threads", "4"],
+        cwd=ROOT, env={**os.environ, "WORKER_READY_FILE": str(ready), "AI_QUIET_PERIOD_SECONDS": "1"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    yield process
+    process.terminate()
+    process.wait(timeout=60)
+
+
+@pytest.fixture
+async def gateway():
+    async with serve(FunctionGateway(load_functions()), timeout=60) as client:
+        yield client
+
+
+async def eventually(probe, timeout: float = 120.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (value := await probe()) is not None:
+            return value
+        await asyncio.sleep(0.5)
+    raise AssertionError("condition not reached in time")
+
+
+async def customer_writes(gateway, tenant_id: str, account_id: str, secret: str, text: str) -> None:
+    body = json.dumps({"messageId": uuid.uuid4().hex, "conversationId": uuid.uuid4().hex, "text": text,
+                       "sentAt": datetime.now(timezone.utc).isoformat(),
+                       "customer": {"name": "Klient Sklepu"}}).encode()
+    timestamp = int(time.time())
+    response = await gateway.post(
+        f"/function/webhooks/channels/{tenant_id}/{account_id}/messages", content=body,
+        headers={"content-type": "application/json", "X-BokAI-Timestamp": str(timestamp),
+                 "X-BokAI-Signature": sign(secret, timestamp, body)})
+    assert response.status_code == 202, response.text
+
+
+async def test_returns_question_is_drafted_with_citation_complaint_is_handed_off_usage_is_reported(gateway, worker):
+    registered = await gateway.post("/function/auth/register", json={
+        "email": f"e2e-{uuid.uuid4().hex[:8]}@sklep.pl", "password": "Zielona-Herbata-42", "companyName": "Domowe Dobra"})
+    assert registered.status_code == 201, registered.text
+    tenant_id = registered.json()["tenant"]["id"]
+    seller = {"Authorization": f"Bearer {registered.json()['accessToken']}"}
+
+    upload = await gateway.post("/function/kb/documents", headers=seller,
+                                files={"file": ("regulamin-zwrotow.md", POLICY.encode(), "text/markdown")},
+                                data={"title": "Regulamin zwrotów"})
+    document_id = upload.json()["id"]
+
+    async def document_ready():
+        status = (await gateway.get(f"/function/kb/documents/{document_id}", headers=seller)).json()["status"]
+        return status if status in ("ready", "failed") else None
+    assert await eventually(document_ready) == "ready"
+
+    channel = await gateway.post("/function/channels/generic", headers=seller,
+                                 json={"name": "Sklep WWW", "callbackUrl": "https://sklep.example.pl/bokai"})
+    assert channel.status_code == 201, channel.text
+    account_id, secret = channel.json()["account"]["id"], channel.json()["webhookSecret"]
+
+    await customer_writes(gateway, tenant_id, account_id, secret, "Dzień dobry, w ile dni mogę zwrócić towar?")
+    await customer_writes(gateway, tenant_id, account_id, secret,
+                          "Chcę złożyć reklamację, czajnik przyszedł uszkodzony!")
+
+    async def both_settled():
+        page = (await gateway.get("/function/conversations/conversations", headers=seller)).json()["items"]
+        if len(page) < 2:
+            return None
+        details = [(await gateway.get(f"/function/conversations/conversations/{c['id']}", headers=seller)).json()
+                   for c in page]
+        drafted = [d for d in details if any(m["status"] == "draft" for m in d["messages"]["items"])]
+        handed = [d for d in details if d["conversation"]["status"] == "waiting_for_human"
+                  and d["conversation"]["handoffReason"] not in (None, "ai_not_enabled")]
+        return (drafted, handed) if drafted and handed else None
+    drafted, handed = await eventually(both_settled)
+
+    [draft] = [m for m in drafted[0]["messages"]["items"] if m["status"] == "draft"]
+    assert draft["content"].strip()
+    assert {c.get("documentId") for c in draft["citations"]} == {document_id}
+    assert handed[0]["conversation"]["handoffReason"] in ("complaint", "defect")
+    assert all(m["direction"] == "inbound" for m in handed[0]["messages"]["items"])
+
+    usage = (await gateway.get("/function/ai/usage?groupBy=model", headers=seller)).json()
+    assert usage["totals"]["promptTokens"] > 0 and usage["totals"]["completionTokens"] > 0
