@@ -88,6 +88,9 @@ async def handle_customer_message(stores: KnowledgeStores, tenant_id: UUID, mess
         return await _hand_off(ctx, "subscription_inactive")
     # The whole unanswered burst is judged; messages a reply already dealt with are not.
     question = "\n".join(ctx.unanswered)
+    if not question.strip():
+        # Only attachments or whitespace: a person looks at what the customer sent.
+        return await _hand_off(ctx, "empty_message")
     decision = classify_handoff(question, topics=config.handoff_topics)
     if decision.needs_human:
         return await _hand_off(ctx, decision.reasons[0])

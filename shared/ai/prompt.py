@@ -19,6 +19,10 @@ TONES = {
 }
 MAX_CONTEXT_CHARS = 6000
 MAX_HISTORY_MESSAGES = 10
+# An absurdly long message (pasted logs, spam) must not crowd out the instructions or the
+# knowledge, nor cost thousands of tokens: keep the newest part of what the customer wrote.
+MAX_CUSTOMER_CHARS = 3000
+MAX_HISTORY_ITEM_CHARS = 1000
 
 # Distinctive sentences of the instructions: if one shows up in a draft, the prompt leaked.
 CONFIDENTIAL_MARKERS = (
@@ -70,9 +74,10 @@ def build_messages(*, shop_name: str, platform: str, language: str, tone: str, s
     messages = [{"role": "system", "content": system}]
     for item in history[-MAX_HISTORY_MESSAGES:]:
         role = "user" if item.from_customer else "assistant"
-        content = f"<klient>{_escape(item.text)}</klient>" if item.from_customer else item.text
+        text = item.text[:MAX_HISTORY_ITEM_CHARS]
+        content = f"<klient>{_escape(text)}</klient>" if item.from_customer else text
         messages.append({"role": role, "content": content})
-    question = "\n".join(_escape(m) for m in customer_messages)
+    question = "\n".join(_escape(m) for m in customer_messages)[-MAX_CUSTOMER_CHARS:]
     messages.append({"role": "user", "content": (
         f"<wiedza>\n{_escape(_context_block(context))}\n</wiedza>\n\n"
         f"<klient>\n{question}\n</klient>\n\n"

@@ -64,3 +64,10 @@ async def test_unreachable_server_is_llm_unavailable():
     with pytest.raises(LlmUnavailable):
         await complete(client, model="m", messages=build(), max_tokens=5, temperature=0)
     await client.close()
+
+
+def test_absurdly_long_messages_are_cut_to_their_newest_part():
+    from shared.ai.prompt import MAX_CUSTOMER_CHARS
+
+    last = build(customer_messages=["spam " * 50_000 + "Ile dni na zwrot?"])[-1]["content"]
+    assert len(last) < MAX_CUSTOMER_CHARS + 1000 and "Ile dni na zwrot?" in last
