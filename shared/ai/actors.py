@@ -6,9 +6,20 @@ from uuid import UUID
 
 import dramatiq
 
+from shared.ai import language
 from shared.ai.agent import handle_customer_message
 from shared.conversations.handoff import leave_for_human
 from shared.knowledge.stores import process_stores
+
+
+class LanguageModelsWarmUp(dramatiq.Middleware):
+    """Load the language detectors when a worker boots, not on the first customer's message (~1 s)."""
+
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        language.warm_up()
+
+
+dramatiq.get_broker().add_middleware(LanguageModelsWarmUp())
 
 
 @dramatiq.actor(actor_name="ai.generate_reply", queue_name="ai", max_retries=3, min_backoff=5_000,

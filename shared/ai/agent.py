@@ -98,14 +98,18 @@ async def handle_customer_message(stores: KnowledgeStores, tenant_id: UUID, mess
         return await _hand_off(ctx, "after_hours")
 
     autopilot = ctx.ai_mode or config.autopilot_mode
-    curated = await match_curated_answer(stores, tenant_id, question, config.curated_answer_threshold)
+    # One query embedding serves both the curated match and retrieval.
+    [query_vector] = await stores.embedder.embed_queries([" ".join(question.split())])
+    curated = await match_curated_answer(stores, tenant_id, question, config.curated_answer_threshold,
+                                         query_vector=query_vector)
     if curated is not None:
         citations = [{"type": "curated", "answerId": str(curated.answer_id), "similarity": curated.similarity}]
         verdict = check_reply(ctx.platform, curated.answer)
         return await _store_reply(ctx, curated.answer, approved=autopilot == "auto" and verdict.allowed,
                                   citations=citations)
 
-    chunks = [c for c in await search(stores, tenant_id, question, RETRIEVAL_K) if c.similarity >= GROUNDING_SIMILARITY]
+    hits = await search(stores, tenant_id, question, RETRIEVAL_K, query_vector=query_vector)
+    chunks = [c for c in hits if c.similarity >= GROUNDING_SIMILARITY]
     if not chunks:
         return await _hand_off(ctx, "no_grounding")
     return await _generate(ctx, config, chunks, question, autopilot)

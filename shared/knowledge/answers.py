@@ -127,12 +127,17 @@ async def delete_answer(stores: KnowledgeStores, tenant_id: UUID, answer_id: UUI
 
 
 async def match_curated_answer(stores: KnowledgeStores, tenant_id: UUID, customer_question: str,
-                               threshold: float = DEFAULT_MATCH_THRESHOLD) -> CuratedMatch | None:
-    """The enabled curated answer whose question means the same as the customer's, if any."""
+                               threshold: float = DEFAULT_MATCH_THRESHOLD, *,
+                               query_vector: list[float] | None = None) -> CuratedMatch | None:
+    """The enabled curated answer whose question means the same as the customer's, if any.
+
+    ``query_vector``: the question's query embedding when the caller already has it.
+    """
     text = " ".join(customer_question.split())[:MAX_QUESTION * 2]
     if not text:
         return None
-    candidates = await stores.curated_questions(tenant_id).nearest(await _embed_question(stores, text))
+    vector = query_vector if query_vector is not None else await _embed_question(stores, text)
+    candidates = await stores.curated_questions(tenant_id).nearest(vector)
     above = [(answer_id, similarity) for answer_id, similarity in candidates if similarity >= threshold]
     if not above:
         return None

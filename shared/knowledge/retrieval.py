@@ -28,11 +28,13 @@ class RetrievedChunk:
 
 
 async def search(stores: KnowledgeStores, tenant_id: UUID | str, query: str, k: int = 5,
-                 *, alpha: float = DEFAULT_ALPHA) -> list[RetrievedChunk]:
+                 *, alpha: float = DEFAULT_ALPHA, query_vector: list[float] | None = None) -> list[RetrievedChunk]:
+    """``query_vector``: the query's e5 embedding when the caller already has it (saves ~50 ms)."""
     query = " ".join(query.split())
     if not query or k <= 0:
         return []
-    [query_vector] = await stores.embedder.embed_queries([query])
+    if query_vector is None:
+        [query_vector] = await stores.embedder.embed_queries([query])
     hits = await stores.vectors(tenant_id).hybrid(query, query_vector, limit=k * OVERFETCH, alpha=alpha)
     if not hits:
         return []
