@@ -8,6 +8,7 @@ from typing import Any
 
 from litestar import Litestar, Request, Response, get
 from litestar.exceptions import HTTPException
+from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Server
@@ -42,6 +43,16 @@ def _live() -> dict[str, str]:
     return {"status": "ok"}
 
 
+# Litestar configures the root logger at INFO: keep that for our own loggers, but HTTP client
+# libraries would log every request URL they make (tenant ids, presigned URLs) at INFO.
+_LOGGING = LoggingConfig(loggers={
+    "litestar": {"level": "INFO", "handlers": ["queue_listener"], "propagate": False},
+    "httpx": {"level": "WARNING"},
+    "httpx2": {"level": "WARNING"},
+    "httpcore": {"level": "WARNING"},
+})
+
+
 def make_function_app(
     name: str,
     route_handlers: Sequence[ControllerRouterHandler],
@@ -69,5 +80,6 @@ def make_function_app(
             servers=[Server(url=prefix)],
             render_plugins=[SwaggerRenderPlugin()],
         ),
+        logging_config=_LOGGING,
         debug=False,
     )

@@ -58,7 +58,8 @@ async def test_rescan_happens_by_itself_when_due(allegro):
     allegro.add_message("t-1", "Pytanie", NOW - timedelta(hours=1))
     assert (await sync_allegro(tenant, account_id)).rescanned  # first run: nothing rescanned yet
     assert not (await sync_allegro(tenant, account_id)).rescanned
-    later = NOW + timedelta(minutes=31)
+    # From the real clock: NOW was taken at import, possibly minutes before this test runs.
+    later = datetime.now(timezone.utc) + timedelta(minutes=31)
     assert (await sync_allegro(tenant, account_id, now=later)).rescanned
 
 
