@@ -30,8 +30,7 @@ from shared.ai.schemas import (
     ModelChoice,
     Tone,
 )
-from shared.infra.postgres import engine
-from shared.tenancy.db import tenant_tx
+from shared.tenancy.db import tenant_tx, tx_connection
 
 logger = logging.getLogger("bokai.ai.config")
 
@@ -110,17 +109,15 @@ def _view(row: dict[str, Any] | None, plan: str) -> AiConfigView:
     )
 
 
-def _connection() -> Any:
-    return engine().current_transaction.get().connection
 
 
 async def _plan(tenant_id: UUID) -> str:
-    plan = await _connection().fetchval("SELECT subscription_plan FROM tenants WHERE id = $1", tenant_id)
+    plan = await tx_connection().fetchval("SELECT subscription_plan FROM tenants WHERE id = $1", tenant_id)
     return plan or "basic"
 
 
 async def _row(tenant_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
-    record = await _connection().fetchrow(
+    record = await tx_connection().fetchrow(
         "SELECT model_type, temperature, max_tokens, tone, system_prompt, autopilot_mode, policy "
         "FROM ai_configs WHERE tenant_id = $1" + (" FOR UPDATE" if for_update else ""), tenant_id)
     return dict(record) if record is not None else None
@@ -195,7 +192,7 @@ def _apply(row: dict[str, Any], policy: dict[str, Any], patch: AiConfigPatch, pl
 async def update_ai_config(tenant_id: UUID, patch: AiConfigPatch) -> AiConfigView:
     """Apply only the fields present in ``patch``; raise ConfigError naming the first bad one."""
     async with tenant_tx(tenant_id):
-        connection = _connection()
+        connection = tx_connection()
         # Concurrent first saves race on the unique tenant_id: one inserts, the other finds the row.
         await connection.execute(
             "INSERT INTO ai_configs (id, tenant_id, model_type, model_name, temperature, max_tokens, tone, "
@@ -222,7 +219,7 @@ async def set_price_overrides(tenant_id: UUID, prices: dict[str, dict[str, Any]]
     """Operator-only (negotiated or pass-through pricing); sellers cannot reach this through the API."""
     parse_prices(prices, Decimal("1"))  # reject a malformed table before storing it
     async with tenant_tx(tenant_id):
-        await _connection().execute(
+        await tx_connection().execute(
             "INSERT INTO ai_configs (id, tenant_id, model_type, model_name, policy, created_at, updated_at, "
             "temperature, max_tokens, tone, autopilot_mode, is_active) "
             "VALUES (gen_random_uuid(), $1, 'local', '', jsonb_build_object('price_overrides', $2::jsonb), "

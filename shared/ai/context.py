@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from shared.ai.prompt import HistoryItem
-from shared.infra.postgres import engine
-from shared.tenancy.db import tenant_tx
+from shared.tenancy.db import tenant_tx, tx_connection
 
 HISTORY_LIMIT = 12
 
@@ -51,7 +50,7 @@ class ReplyContext:
 
 async def load_context(tenant_id: UUID, message_id: UUID) -> ReplyContext | None:
     async with tenant_tx(tenant_id):
-        connection = engine().current_transaction.get().connection
+        connection = tx_connection()
         row = await connection.fetchrow(_MESSAGE, message_id)
         if row is None or row["direction"] != "inbound":
             return None

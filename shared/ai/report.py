@@ -10,8 +10,7 @@ import msgspec
 
 from shared.ai.config import WARSAW
 from shared.ai.usage import BudgetStatus, budget_status
-from shared.infra.postgres import engine
-from shared.tenancy.db import tenant_tx
+from shared.tenancy.db import tenant_tx, tx_connection
 
 GroupBy = Literal["day", "model", "conversation"]
 MAX_RANGE_DAYS = 366
@@ -85,7 +84,7 @@ async def usage_report(tenant_id: UUID, date_from: date | None, date_to: date | 
     where = "WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3"
     limit = f" LIMIT {MAX_CONVERSATION_ROWS}" if group_by == "conversation" else ""
     async with tenant_tx(tenant_id):
-        connection = engine().current_transaction.get().connection
+        connection = tx_connection()
         total = await connection.fetchrow(f"SELECT {_SUMS} FROM usage_logs {where}", tenant_id, start, end)
         rows = await connection.fetch(
             f"SELECT {_KEYS[group_by]} AS key, {_SUMS}, avg(latency_ms)::int AS avg_latency_ms "

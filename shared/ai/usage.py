@@ -12,8 +12,7 @@ import msgspec
 
 from shared.ai.config import WARSAW, load_for_usage
 from shared.ai.pricing import price_for, price_table
-from shared.infra.postgres import engine
-from shared.tenancy.db import tenant_tx
+from shared.tenancy.db import tenant_tx, tx_connection
 
 logger = logging.getLogger("bokai.ai.usage")
 PAYING_STATUSES = frozenset({"active", "trialing"})
@@ -54,10 +53,6 @@ def month_bounds(day: date) -> tuple[datetime, datetime]:
                                    datetime.min.time(), tzinfo=WARSAW)
 
 
-def _connection():  # noqa: ANN202 - asyncpg connection of the current tenant transaction
-    return engine().current_transaction.get().connection
-
-
 async def record_llm_call(
     tenant_id: UUID, *, model: str, prompt_tokens: int, completion_tokens: int, latency_ms: int | None,
     conversation_id: UUID | None = None, action: str = "ai_reply", user_id: UUID | None = None,
@@ -71,7 +66,7 @@ async def record_llm_call(
     async with tenant_tx(tenant_id):
         _, overrides = await load_for_usage(tenant_id)
         cost = price_for(model, price_table(), overrides).cost(prompt_tokens, completion_tokens)
-        row_id = await _connection().fetchval(
+        row_id = await tx_connection().fetchval(
             "INSERT INTO usage_logs (id, tenant_id, user_id, conversation_id, action, model_used, prompt_tokens, "
             "completion_tokens, tokens_used, cost, latency_ms, created_at) "
             "VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now()) RETURNING id",
@@ -87,9 +82,9 @@ async def budget_status(tenant_id: UUID, *, now: datetime | None = None) -> Budg
     start, end = month_bounds(local_now.date())
     async with tenant_tx(tenant_id):
         config, _ = await load_for_usage(tenant_id)
-        status = await _connection().fetchval(
+        status = await tx_connection().fetchval(
             "SELECT subscription_status FROM tenants WHERE id = $1", tenant_id)
-        spent = await _connection().fetchval(
+        spent = await tx_connection().fetchval(
             "SELECT COALESCE(SUM(cost), 0) FROM usage_logs WHERE tenant_id = $1 "
             "AND created_at >= $2 AND created_at < $3", tenant_id, start, end)
     budget = Decimal(str(config.monthly_budget_pln))

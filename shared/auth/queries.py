@@ -8,7 +8,7 @@ import asyncpg
 
 from shared.auth.schemas import TenantView
 from shared.infra.postgres import engine
-from shared.tenancy.db import TenantContextError
+from shared.tenancy.db import tx_connection
 
 # RLS lets a user see their own memberships in every tenant (to pick one at login), so queries
 # about one tenant filter by tenant id as well: the policy is the guarantee, the filter the intent.
@@ -19,12 +19,6 @@ WHERE m.user_id = $1 {extra}
 ORDER BY m.created_at, t.id
 """
 
-
-def tx_connection() -> asyncpg.Connection:
-    transaction = engine().current_transaction.get()
-    if transaction is None:
-        raise TenantContextError("auth queries run inside tenant_tx or user_tx")
-    return transaction.connection
 
 
 async def find_user_by_email(email: str) -> tuple[UUID, str] | None:

@@ -21,8 +21,7 @@ import msgspec
 
 from shared.channels.credentials import CredentialCipher, CredentialsError
 from shared.channels.errors import ConnectionDead, NotConnected
-from shared.infra.postgres import engine
-from shared.tenancy.db import tenant_tx
+from shared.tenancy.db import tenant_tx, tx_connection
 
 logger = logging.getLogger("bokai.channels")
 
@@ -82,7 +81,7 @@ async def load_connection(tenant_id: UUID | str, account_id: UUID | str, *, plat
                           allow_status: tuple[str, ...] = ("connected",)) -> Connection:
     tenant_id, account_id = UUID(str(tenant_id)), UUID(str(account_id))
     async with tenant_tx(tenant_id):
-        row = await engine().current_transaction.get().connection.fetchrow(_SELECT, account_id)
+        row = await tx_connection().fetchrow(_SELECT, account_id)
     if row is None or row["status"] not in allow_status or (platform and row["platform"] != platform):
         raise NotConnected("no such connected account")
     return _connection_from_row(row, _decrypt(tenant_id, row))
@@ -91,7 +90,7 @@ async def load_connection(tenant_id: UUID | str, account_id: UUID | str, *, plat
 async def rotate_tokens(connection: Connection, refresher: Refresher, *, stale_access_token: str) -> Connection:
     """The connection with a fresh token pair, refreshed at most once however many workers ask."""
     async with tenant_tx(connection.tenant_id):
-        db = engine().current_transaction.get().connection
+        db = tx_connection()
         row = await db.fetchrow(_SELECT + " FOR UPDATE", connection.account_id)
         if row is None or row["status"] != "connected":
             raise NotConnected("the account was disconnected")
@@ -111,7 +110,7 @@ async def rotate_tokens(connection: Connection, refresher: Refresher, *, stale_a
 async def mark_dead(tenant_id: UUID, account_id: UUID, message: str) -> None:
     """status='error' stops polling (the fan-out lists connected accounts only) and shows ``message``."""
     async with tenant_tx(tenant_id):
-        await engine().current_transaction.get().connection.execute(
+        await tx_connection().execute(
             "UPDATE channel_accounts SET status = 'error', last_error = $2, updated_at = now() "
             "WHERE id = $1 AND status = 'connected'", account_id, message[:1000])
     logger.warning("account %s marked as error: connection dead", account_id)
@@ -121,7 +120,7 @@ async def save_sync_state(connection: Connection, *, watermark: datetime | None 
                           settings_patch: dict | None = None) -> None:
     """Called only after everything the run read is stored, so a crash never skips messages."""
     async with tenant_tx(connection.tenant_id):
-        await engine().current_transaction.get().connection.execute(
+        await tx_connection().execute(
             """UPDATE channel_accounts SET last_synced_at = now(), updated_at = now(),
                    sync_watermark = GREATEST(sync_watermark, $2),
                    settings = settings || $3::jsonb,
@@ -134,7 +133,7 @@ async def save_connected_account(tenant_id: UUID, *, platform: str, external_acc
                                  display_name: str | None, credentials: dict, settings: dict | None = None) -> UUID:
     """Insert or reconnect (same platform account) with fresh credentials; returns the account id."""
     async with tenant_tx(tenant_id):
-        db = engine().current_transaction.get().connection
+        db = tx_connection()
         account_id = await db.fetchval(
             "SELECT id FROM channel_accounts WHERE platform = $1 AND external_account_id = $2 FOR UPDATE",
             platform, external_account_id)

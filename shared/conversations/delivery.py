@@ -29,7 +29,7 @@ from shared.channels.senders import (
 )
 from shared.infra.postgres import engine
 from shared.settings import Settings, load
-from shared.tenancy.db import tenant_tx
+from shared.tenancy.db import tenant_tx, tx_connection
 from shared.tenancy.ids import parse_tenant_id
 
 # Importing a sender module registers its sender; channel modules are added here as they land.
@@ -88,8 +88,6 @@ async def _delivery_lock(message_id: UUID) -> AsyncIterator[bool]:
                 await connection.execute("SELECT pg_advisory_unlock($1)", key)
 
 
-def _connection():
-    return engine().current_transaction.get().connection
 
 
 _LOAD = """
@@ -117,16 +115,16 @@ def _json(value):
 async def _claim(tenant_id: UUID, message_id: UUID) -> tuple[OutboundReply, bool, int] | None:
     """(reply, resumed, attempts) — resumed means an earlier attempt was interrupted mid-send."""
     async with tenant_tx(tenant_id):
-        row = await _connection().fetchrow(_LOAD, message_id, tenant_id)
+        row = await tx_connection().fetchrow(_LOAD, message_id, tenant_id)
         if row is None or row["status"] not in ("approved", "sending"):
             return None  # discarded, already sent or failed: nothing to do (idempotent)
         resumed = row["status"] == "sending"
         meta, attempts, key = _json(row["meta"]), row["delivery_attempts"], row["delivery_idempotency_key"]
         if not resumed:
-            claimed = await _connection().fetchrow(_CLAIM, message_id, f"bokai-{message_id}")
+            claimed = await tx_connection().fetchrow(_CLAIM, message_id, f"bokai-{message_id}")
             meta, attempts, key = _json(claimed["meta"]), claimed["delivery_attempts"], claimed[
                 "delivery_idempotency_key"]
-        answered = await _connection().fetchrow(
+        answered = await tx_connection().fetchrow(
             """SELECT platform_message_id, meta FROM messages
                 WHERE conversation_id = $1 AND direction = 'inbound' AND ($2::uuid IS NULL OR id = $2)
                 ORDER BY COALESCE(sent_at, created_at) DESC LIMIT 1""",
@@ -143,17 +141,17 @@ async def _claim(tenant_id: UUID, message_id: UUID) -> tuple[OutboundReply, bool
 
 async def _update(tenant_id: UUID, sql: str, *args) -> None:
     async with tenant_tx(tenant_id):
-        await _connection().execute(sql, *args)
+        await tx_connection().execute(sql, *args)
 
 
 async def _record_sent(reply: OutboundReply, receipt: DeliveryReceipt) -> None:
     async with tenant_tx(reply.tenant_id):
-        await _connection().execute(
+        await tx_connection().execute(
             """UPDATE messages SET status = 'sent', delivered_at = $2, delivery_error = NULL, updated_at = now(),
                       platform_message_id = COALESCE($3, platform_message_id)
                 WHERE id = $1 AND status = 'sending'""",
             reply.message_id, receipt.delivered_at, receipt.platform_message_id)
-        await _connection().execute(
+        await tx_connection().execute(
             """UPDATE conversations SET last_message_at = GREATEST(last_message_at, $2), updated_at = now()
                 WHERE id = $1""", reply.conversation_id, receipt.delivered_at)
 

@@ -7,8 +7,7 @@ from uuid import UUID
 from shared.conversations.errors import NotFound
 from shared.conversations.queries import CONVERSATION_MISSING, fetch_conversation
 from shared.conversations.schemas import ConversationView
-from shared.infra.postgres import engine
-from shared.tenancy.db import tenant_tx
+from shared.tenancy.db import tenant_tx, tx_connection
 
 # Each change is one conditional UPDATE, so repeating an action is harmless.
 _CHANGES = {
@@ -23,7 +22,7 @@ _CHANGES = {
 
 async def _change(tenant_id: UUID, conversation_id: UUID, action: str) -> ConversationView:
     async with tenant_tx(tenant_id):
-        connection = engine().current_transaction.get().connection
+        connection = tx_connection()
         changed = await connection.fetchval(
             f"UPDATE conversations SET {_CHANGES[action]}, updated_at = now() "
             "WHERE id = $1 AND tenant_id = $2 RETURNING id", conversation_id, tenant_id)
@@ -55,7 +54,7 @@ async def leave_for_human(tenant_id: UUID | str, message_id: UUID | str, reason:
     Idempotent, and a no-op when the message is already answered or unknown (deleted tenant).
     """
     async with tenant_tx(tenant_id):
-        connection = engine().current_transaction.get().connection
+        connection = tx_connection()
         changed = await connection.fetchval(
             """UPDATE conversations c
                   SET status = 'waiting_for_human', handoff_reason = $2, updated_at = now()

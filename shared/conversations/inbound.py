@@ -9,8 +9,7 @@ from uuid import UUID
 
 import msgspec
 
-from shared.infra.postgres import engine
-from shared.tenancy.db import tenant_tx
+from shared.tenancy.db import tenant_tx, tx_connection
 
 # Enqueued (by name) once per newly stored customer message; the AI reply agent plugs in here.
 CUSTOMER_MESSAGE_ACTOR = ("replies", "replies.handle_customer_message")
@@ -69,7 +68,7 @@ async def record_inbound_message(tenant_id: UUID, message: InboundMessage) -> Re
     """
     sent_at = message.sent_at if message.sent_at.tzinfo else message.sent_at.replace(tzinfo=timezone.utc)
     async with tenant_tx(tenant_id):
-        connection = engine().current_transaction.get().connection
+        connection = tx_connection()
         conversation_id = await connection.fetchval(
             _UPSERT_CONVERSATION, uuid.uuid4(), tenant_id, message.channel_account_id, message.platform,
             message.conversation_ref[:255], (message.customer_name or None) and message.customer_name[:255],

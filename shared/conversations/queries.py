@@ -15,8 +15,7 @@ from shared.conversations.schemas import (
     MessagePage,
     MessageView,
 )
-from shared.infra.postgres import engine
-from shared.tenancy.db import tenant_tx
+from shared.tenancy.db import tenant_tx, tx_connection
 
 STATUSES = frozenset({"open", "waiting_for_human", "resolved"})
 PLATFORMS = frozenset({"allegro", "amazon", "olx", "emag", "email", "generic"})
@@ -107,7 +106,7 @@ async def list_conversations(tenant_id: UUID, *, status: str | None = None, plat
     after_at, after_id = decode_cursor(cursor) if cursor else (None, None)
     pattern = _search_pattern(q)
     async with tenant_tx(tenant_id):
-        connection = engine().current_transaction.get().connection
+        connection = tx_connection()
         rows = await connection.fetch(_CONVERSATIONS, tenant_id, status, platform, pattern, after_at,
                                       after_id, None, needs_human, limit + 1)
     items = [conversation_view(r) for r in rows[:limit]]
@@ -139,7 +138,7 @@ async def get_conversation(tenant_id: UUID, conversation_id: UUID, *, messages_l
     """The conversation with its first page of messages, oldest first."""
     messages_limit = page_limit(messages_limit, maximum=200)
     async with tenant_tx(tenant_id):
-        connection = engine().current_transaction.get().connection
+        connection = tx_connection()
         conversation = await fetch_conversation(connection, tenant_id, conversation_id)
         messages = await _fetch_messages(connection, tenant_id, conversation_id, None, messages_limit)
     return ConversationDetail(conversation=conversation, messages=messages)
@@ -149,7 +148,7 @@ async def list_messages(tenant_id: UUID, conversation_id: UUID, *, cursor: str |
                         limit: int = 50) -> MessagePage:
     limit = page_limit(limit, maximum=200)
     async with tenant_tx(tenant_id):
-        connection = engine().current_transaction.get().connection
+        connection = tx_connection()
         exists = await connection.fetchval(
             "SELECT 1 FROM conversations WHERE tenant_id = $1 AND id = $2", tenant_id, conversation_id)
         if not exists:

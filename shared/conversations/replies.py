@@ -16,8 +16,7 @@ from shared.broker import enqueue
 from shared.conversations.errors import InvalidRequest, NotFound, ReplyAlreadyExists, StateConflict
 from shared.conversations.queries import message_view
 from shared.conversations.schemas import MessageView
-from shared.infra.postgres import engine
-from shared.tenancy.db import tenant_tx
+from shared.tenancy.db import tenant_tx, tx_connection
 
 DELIVER_ACTOR = ("replies", "replies.deliver")
 MAX_REPLY_CHARS = 10_000
@@ -39,8 +38,6 @@ UPDATE conversations SET status = 'open', updated_at = now()
 """
 
 
-def _connection():
-    return engine().current_transaction.get().connection
 
 
 def _clean_text(text: str) -> str:
@@ -70,7 +67,7 @@ async def create_ai_reply(tenant_id: UUID, customer_message_id: UUID, text: str,
     text = _clean_text(text)
     try:
         async with tenant_tx(tenant_id):
-            connection = _connection()
+            connection = tx_connection()
             target = await connection.fetchrow(
                 """SELECT m.conversation_id, m.direction, c.ai_mode FROM messages m
                      JOIN conversations c ON c.id = m.conversation_id
@@ -93,7 +90,7 @@ async def create_ai_reply(tenant_id: UUID, customer_message_id: UUID, text: str,
 
 
 async def _reply_for_update(tenant_id: UUID, reply_id: UUID):
-    row = await _connection().fetchrow(
+    row = await tx_connection().fetchrow(
         "SELECT * FROM messages WHERE id = $1 AND tenant_id = $2 AND direction = 'outbound' FOR UPDATE",
         reply_id, tenant_id)
     if row is None:
@@ -107,7 +104,7 @@ async def edit_draft(tenant_id: UUID, user_id: UUID, reply_id: UUID, text: str) 
         current = await _reply_for_update(tenant_id, reply_id)
         if current["status"] != "draft":
             raise StateConflict(f"Only drafts can be edited; this reply is {current['status']}.")
-        row = await _connection().fetchrow(
+        row = await tx_connection().fetchrow(
             """UPDATE messages SET content = $3, meta = meta || $4::jsonb, updated_at = now()
                 WHERE id = $1 AND tenant_id = $2 RETURNING *""",
             reply_id, tenant_id, text, _json({"editedByUserId": str(user_id)}))
@@ -123,11 +120,11 @@ async def approve(tenant_id: UUID, user_id: UUID, reply_id: UUID) -> MessageView
         if current["status"] != "draft":
             raise StateConflict(f"This reply is {current['status']} and cannot be approved; "
                                 "write a new reply instead.")
-        row = await _connection().fetchrow(
+        row = await tx_connection().fetchrow(
             """UPDATE messages SET status = 'approved', meta = meta || $3::jsonb, updated_at = now()
                 WHERE id = $1 AND tenant_id = $2 RETURNING *""",
             reply_id, tenant_id, _json({"approvedByUserId": str(user_id)}))
-        await _connection().execute(_HUMAN_ACTED, row["conversation_id"], tenant_id)
+        await tx_connection().execute(_HUMAN_ACTED, row["conversation_id"], tenant_id)
     reply = message_view(row)
     _enqueue_delivery(tenant_id, reply)
     return reply
@@ -141,7 +138,7 @@ async def discard(tenant_id: UUID, user_id: UUID, reply_id: UUID) -> MessageView
             return message_view(current)
         if current["status"] not in ("draft", "approved", "failed"):
             raise StateConflict(f"This reply is {current['status']} and can no longer be discarded.")
-        row = await _connection().fetchrow(
+        row = await tx_connection().fetchrow(
             """UPDATE messages SET status = 'discarded', meta = meta || $3::jsonb, updated_at = now()
                 WHERE id = $1 AND tenant_id = $2 RETURNING *""",
             reply_id, tenant_id, _json({"discardedByUserId": str(user_id)}))
@@ -151,13 +148,13 @@ async def discard(tenant_id: UUID, user_id: UUID, reply_id: UUID) -> MessageView
 async def _reply_target(tenant_id: UUID, conversation_id: UUID, explicit: UUID | None):
     """The customer message a manual reply answers: the one named, else the latest one."""
     if explicit is not None:
-        row = await _connection().fetchrow(
+        row = await tx_connection().fetchrow(
             """SELECT id FROM messages WHERE id = $1 AND tenant_id = $2 AND conversation_id = $3
                  AND direction = 'inbound'""", explicit, tenant_id, conversation_id)
         if row is None:
             raise InvalidRequest("inReplyToMessageId", "That customer message is not in this conversation.")
         return row["id"]
-    return await _connection().fetchval(
+    return await tx_connection().fetchval(
         """SELECT id FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'inbound'
             ORDER BY COALESCE(sent_at, created_at) DESC, id DESC LIMIT 1""", tenant_id, conversation_id)
 
@@ -169,7 +166,7 @@ async def manual_reply(tenant_id: UUID, user_id: UUID, conversation_id: UUID, te
     text = _clean_text(text)
     try:
         async with tenant_tx(tenant_id):
-            connection = _connection()
+            connection = tx_connection()
             # Locking the conversation serialises two people replying in it at the same moment.
             if await connection.fetchval("SELECT 1 FROM conversations WHERE id = $1 AND tenant_id = $2 FOR UPDATE",
                                          conversation_id, tenant_id) is None:

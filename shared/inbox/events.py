@@ -8,7 +8,7 @@ from uuid import UUID
 import msgspec
 
 from shared.broker import enqueue
-from shared.infra.postgres import engine
+from shared.tenancy.db import tx_connection
 
 PROCESS_ACTOR = ("inbox", "inbox.process_event")
 
@@ -24,7 +24,7 @@ RETURNING id
 async def insert_event(tenant_id: UUID, source: str, external_id: str, event_type: str,
                        payload: msgspec.Struct) -> UUID | None:
     """Insert inside the caller's tenant transaction; None when (source, external_id) is already stored."""
-    connection = engine().current_transaction.get().connection
+    connection = tx_connection()
     return await connection.fetchval(
         _INSERT, uuid.uuid4(), tenant_id, source[:120], external_id[:255], event_type[:60],
         msgspec.json.encode(payload).decode(),

@@ -17,8 +17,7 @@ from shared.channels.email import EMAIL_META_KEY
 from shared.conversations.inbound import CUSTOMER_MESSAGE_ACTOR, InboundMessage, record_inbound_message
 from shared.inbox.email_parsing import strip_quoted
 from shared.inbox.schemas import EmailPayload, GenericMessage, UploadNotification
-from shared.infra.postgres import engine
-from shared.tenancy.db import tenant_tx
+from shared.tenancy.db import tenant_tx, tx_connection
 
 logger = logging.getLogger("bokai.inbox")
 
@@ -43,7 +42,7 @@ ORDER BY c.last_message_at DESC LIMIT 1
 
 async def _execute(tenant_id: UUID, sql: str, *args: object) -> object:
     async with tenant_tx(tenant_id):
-        return await engine().current_transaction.get().connection.fetchrow(sql, *args)
+        return await tx_connection().fetchrow(sql, *args)
 
 
 async def mark(tenant_id: UUID, event_id: UUID, status: str, error: str | None = None) -> None:

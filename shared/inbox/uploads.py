@@ -12,9 +12,8 @@ import msgspec
 
 from shared.inbox.events import hand_over, insert_event
 from shared.inbox.schemas import Accepted, UploadNotification
-from shared.infra.postgres import engine
 from shared.settings import Settings, load
-from shared.tenancy.db import tenant_tx
+from shared.tenancy.db import tenant_tx, tx_connection
 
 logger = logging.getLogger("bokai.inbox")
 
@@ -84,7 +83,7 @@ async def receive_minio(body: bytes) -> Accepted:
         upload = UploadNotification(document_id=str(document_id), object_name=match["name"],
                                     size_bytes=record.s3.object.size)
         async with tenant_tx(tenant_id):
-            connection = engine().current_transaction.get().connection
+            connection = tx_connection()
             if not await connection.fetchval(_AWAITING_DOCUMENT, document_id, match["name"]):
                 continue
             # The ETag changes when the object is uploaded again; the same event redelivered keeps it.

@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from uuid import UUID
 
+import asyncpg
+
 from shared.infra.postgres import engine
 from shared.tenancy.ids import parse_tenant_id
 
@@ -17,10 +19,16 @@ class TenantContextError(RuntimeError):
 async def _set_local(name: str, value: str) -> None:
     # SET LOCAL takes no bind parameters; set_config(..., is_local => true) does, and ends with the
     # transaction, so a pooled connection never carries one tenant's setting into the next use.
+    # Outside a transaction (TenantContextError) set_config would leak to the pooled connection.
+    await tx_connection().execute("SELECT set_config($1, $2, true)", name, value)
+
+
+def tx_connection() -> asyncpg.Connection:
+    """The connection of the tenant-scoped transaction the caller is in (for raw SQL)."""
     transaction = engine().current_transaction.get()
     if transaction is None:
-        raise TenantContextError("set_config outside a transaction would leak to the pooled connection")
-    await transaction.connection.execute("SELECT set_config($1, $2, true)", name, value)
+        raise TenantContextError("raw SQL on tenant tables runs inside tenant_tx or user_tx")
+    return transaction.connection
 
 
 @asynccontextmanager
