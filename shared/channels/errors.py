@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class PlatformError(Exception):
     """Base class; ``str(error)`` never holds a token or a message body."""
@@ -41,3 +44,20 @@ class ConnectionDead(PlatformError):
 
 class NotConnected(PlatformError):
     """The account is missing, disconnected or already in error: nothing to do with it."""
+
+
+@contextmanager
+def as_delivery_errors(platform: str) -> Iterator[None]:
+    """Translate a marketplace client's errors into the delivery contract's (retry or fail)."""
+    from shared.channels.senders import PermanentDeliveryError, TransientDeliveryError
+
+    try:
+        yield
+    except RateLimited as limited:
+        raise TransientDeliveryError(str(limited), limited.retry_after) from None
+    except PlatformUnavailable as down:
+        raise TransientDeliveryError(str(down)) from None
+    except (ConnectionDead, NotConnected) as dead:
+        raise PermanentDeliveryError(str(dead)) from None
+    except PlatformRejected as refused:
+        raise PermanentDeliveryError(f"{platform} refused the reply: {refused.user_message}") from None

@@ -7,8 +7,7 @@ from datetime import timedelta
 from shared.channels.allegro import oauth
 from shared.channels.allegro.client import MESSAGES_PAGE, AllegroClient
 from shared.channels.connection import load_connection
-from shared.channels.errors import (ConnectionDead, NotConnected, PlatformError, PlatformRejected,
-                                    PlatformUnavailable, RateLimited)
+from shared.channels.errors import NotConnected, PlatformError, as_delivery_errors
 from shared.channels.ratelimit import SlotUnavailable, take_post_slot
 from shared.channels.senders import (DeliveryReceipt, DeliveryUnknown, OutboundReply, PermanentDeliveryError,
                                      TransientDeliveryError, register_sender)
@@ -44,24 +43,17 @@ class AllegroSender:
         session = await _session(reply)
         ref = reply.platform_conversation_id
         try:
-            await take_post_slot(reply.tenant_id, session.connection.account_id, "allegro",
-                                 interval_ms=POST_INTERVAL_MS)
-            async with AllegroClient() as client:
-                if ref.startswith(ISSUE_PREFIX):
-                    posted = await session.call(
-                        lambda token: client.post_issue_message(token, ref[len(ISSUE_PREFIX):], reply.text))
-                else:
-                    posted = await session.call(lambda token: client.post_message(token, ref, reply.text))
+            with as_delivery_errors("Allegro"):
+                await take_post_slot(reply.tenant_id, session.connection.account_id, "allegro",
+                                     interval_ms=POST_INTERVAL_MS)
+                async with AllegroClient() as client:
+                    if ref.startswith(ISSUE_PREFIX):
+                        posted = await session.call(
+                            lambda token: client.post_issue_message(token, ref[len(ISSUE_PREFIX):], reply.text))
+                    else:
+                        posted = await session.call(lambda token: client.post_message(token, ref, reply.text))
         except SlotUnavailable as busy:
             raise TransientDeliveryError("Allegro allows one message per second per account", busy.retry_after) from None
-        except RateLimited as limited:
-            raise TransientDeliveryError(str(limited), limited.retry_after) from None
-        except PlatformUnavailable as down:
-            raise TransientDeliveryError(str(down)) from None
-        except (ConnectionDead, NotConnected) as dead:
-            raise PermanentDeliveryError(str(dead)) from None
-        except PlatformRejected as refused:
-            raise PermanentDeliveryError(f"Allegro refused the reply: {refused.user_message}") from None
         return DeliveryReceipt(platform_message_id=posted.id, delivered_at=posted.createdAt)
 
     async def find_delivered(self, reply: OutboundReply) -> DeliveryReceipt | None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from shared.channels.connection import load_connection
-from shared.channels.errors import (ConnectionDead, NotConnected, PlatformError, PlatformRejected,
-                                    PlatformUnavailable, RateLimited)
+from shared.channels.errors import NotConnected, PlatformError, as_delivery_errors
 from shared.channels.olx import oauth
 from shared.channels.olx.client import OlxClient
 from shared.channels.senders import (DeliveryReceipt, DeliveryUnknown, OutboundReply, PermanentDeliveryError,
-                                     TransientDeliveryError, register_sender)
+                                     register_sender)
 from shared.channels.session import AuthorizedSession
 
 CLOCK_SKEW = timedelta(minutes=2)
@@ -32,17 +31,9 @@ class OlxSender:
 
     async def send(self, reply: OutboundReply) -> DeliveryReceipt:
         session = await _session(reply)
-        try:
+        with as_delivery_errors("OLX"):
             async with OlxClient() as client:
                 await session.call(lambda token: client.post_message(token, reply.platform_conversation_id, reply.text))
-        except RateLimited as limited:
-            raise TransientDeliveryError(str(limited), limited.retry_after) from None
-        except PlatformUnavailable as down:
-            raise TransientDeliveryError(str(down)) from None
-        except (ConnectionDead, NotConnected) as dead:
-            raise PermanentDeliveryError(str(dead)) from None
-        except PlatformRejected as refused:
-            raise PermanentDeliveryError(f"OLX refused the reply: {refused.user_message}") from None
         # OLX answers without the new message's id; reconciliation finds it by text when needed.
         return DeliveryReceipt(platform_message_id=None, delivered_at=datetime.now(timezone.utc))
 
