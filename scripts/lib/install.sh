@@ -75,8 +75,68 @@ install_go_tools() {
   go_install weaviate github.com/weaviate/weaviate/cmd/weaviate-server "$WEAVIATE_VERSION" weaviate-server
   go_install minio github.com/minio/minio "$MINIO_VERSION" minio
   go_install_pinned_tool faas-cli github.com/openfaas/faas-cli faas-cli
-  # of-watchdog: no version of github.com/openfaas/of-watchdog is served by the Go proxy reachable
-  # here (every version, tag and pseudo-version answers 403); see README "Pinned components".
+  install_of_watchdog
+}
+
+of_watchdog_path() { echo "$CACHE_DIR/bin/of-watchdog-$OF_WATCHDOG_VERSION/fwatchdog"; }
+
+# Upstream hard-codes the metrics port (8081, one watchdog per container). The local stack runs one
+# watchdog per function on one host, so the build replaces that one literal with the env variable
+# `metrics_port` (default 8081: unset, the binary behaves exactly as upstream). The replaced file is
+# written to the cache and handed to `go build -overlay`; the upstream source is never changed or copied.
+of_watchdog_overlay() {
+  local src="$1" out="$2"
+  mkdir -p "$out"
+  "$PYTHON" - "$src/config/config.go" "$out/config.go" "$out/overlay.json" <<'PY' || return 1
+import json, sys
+src, patched, overlay = sys.argv[1:]
+text = open(src).read()
+literal = "MetricsPort:         8081,"
+if text.count(literal) != 1:
+    sys.exit(f"{src}: expected the line '{literal}' once; is this of-watchdog 0.11.6?")
+open(patched, "w").write(text.replace(literal, 'MetricsPort:         getInt(envMap, "metrics_port", 8081),'))
+json.dump({"Replace": {src: patched}}, open(overlay, "w"))
+PY
+}
+
+# of-watchdog: `go install` of the pinned commit (as Dockerfile.fn does) where the Go proxy serves it;
+# where it refuses (403 here), an offline build of the upstream copy in $VENDOR_DIR with its own vendor/.
+install_of_watchdog() {
+  local dest; dest="$(of_watchdog_path)"
+  if [[ -x "$dest" ]]; then ok "of-watchdog $OF_WATCHDOG_VERSION (cached)"; return 0; fi
+  command -v go >/dev/null || die "Go toolchain not found: install Go >= 1.26 (https://go.dev/doc/install) and re-run"
+  local bin_dir work module="github.com/openfaas/of-watchdog" log="$LOG_DIR/go-install-of-watchdog.log"
+  bin_dir="$(dirname "$dest")"; work="$bin_dir.build"
+  local ldflags="-s -w -X main.Version=$OF_WATCHDOG_VERSION -X main.GitCommit=$OF_WATCHDOG_COMMIT"
+  local t0=$SECONDS src
+  rm -rf "$work"; mkdir -p "$work" "$bin_dir"; : >"$log"
+  step "go install $module@$OF_WATCHDOG_COMMIT (first run only; cached in $bin_dir)"
+  # `go mod download -json` reports a refusal in its JSON ("Error"), which goes to the log.
+  if (cd "$work" && go mod download -json "$module@$OF_WATCHDOG_COMMIT" >"$work/download.json" 2>>"$log") \
+     && src="$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["Dir"])' "$work/download.json")" \
+     && of_watchdog_overlay "$src" "$work/overlay" 2>>"$log" \
+     && (cd "$work" && GOBIN="$bin_dir" GOFLAGS="-buildvcs=false" CGO_ENABLED=0 go install -trimpath \
+           -overlay "$work/overlay/overlay.json" -ldflags "$ldflags" "$module@$OF_WATCHDOG_COMMIT") >>"$log" 2>&1; then
+    mv "$bin_dir/of-watchdog" "$dest"
+    echo "of-watchdog $OF_WATCHDOG_VERSION ($OF_WATCHDOG_COMMIT) from the Go module proxy, metrics_port overlay" >"$bin_dir/SOURCE"
+  else
+    cat "$work/download.json" >>"$log" 2>/dev/null || true
+    src="$VENDOR_DIR/of-watchdog-$OF_WATCHDOG_VERSION"
+    # The overlay names files by absolute path: resolve the "../shared/vendor" part.
+    [[ -d "$src" ]] && src="$(cd "$src" && pwd -P)"
+    [[ -f "$src/go.mod" && -d "$src/vendor" ]] || { rm -rf "$work"; die "of-watchdog: the Go proxy refused $module@$OF_WATCHDOG_COMMIT (log: $log) and there is no offline copy at $src (set BOKAI_VENDOR_DIR to the folder holding of-watchdog-$OF_WATCHDOG_VERSION/)"; }
+    step "the Go proxy refused it; building the upstream copy in $src offline (~1 min)"
+    of_watchdog_overlay "$src" "$work/overlay" 2>>"$log" || { rm -rf "$work"; die "of-watchdog: cannot prepare the metrics_port overlay; log: $log"; }
+    if ! (cd "$src" && GOFLAGS="-buildvcs=false" CGO_ENABLED=0 go build -mod=vendor -trimpath \
+          -overlay "$work/overlay/overlay.json" -ldflags "$ldflags" -o "$dest" .) >>"$log" 2>&1; then
+      rm -rf "$work" "$bin_dir"
+      die "building of-watchdog from $src failed; log: $log"
+    fi
+    echo "of-watchdog $OF_WATCHDOG_VERSION ($OF_WATCHDOG_COMMIT) built offline from $src, metrics_port overlay" >"$bin_dir/SOURCE"
+  fi
+  rm -rf "$work"
+  "$dest" -version >/dev/null 2>&1 || { rm -rf "$bin_dir"; die "the built of-watchdog does not run; log: $log"; }
+  ok "of-watchdog $OF_WATCHDOG_VERSION built in $(elapsed $t0)"
 }
 
 # A tool venv lives in the cache, keyed by what was installed into it.
