@@ -16,6 +16,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ControllerRouterHandler
 
 from shared.auth.guard import PRINCIPAL_DEPENDENCY
+from shared.http.input_guard import input_guard
 
 logger = logging.getLogger("bokai.http")
 
@@ -67,6 +68,7 @@ def make_function_app(
     prefix = gateway_prefix if gateway_prefix is not None else f"/function/{name}"
     return Litestar(
         route_handlers=[*route_handlers, _live],
+        middleware=[input_guard],
         on_startup=list(on_startup),
         on_shutdown=list(on_shutdown),
         # Any handler may declare `principal: NamedDependency[Principal]` to get the verified caller.
