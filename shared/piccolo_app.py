@@ -10,6 +10,7 @@ from shared.channels.tables import ChannelAccount
 from shared.conversations.tables import Conversation, Message
 from shared.inbox.tables import InboxEvent
 from shared.knowledge.tables import CuratedAnswer, KnowledgeDocument
+from shared.outbox.tables import OutboxJob
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "piccolo_migrations"
 
@@ -25,6 +26,7 @@ TENANT_TABLES = (
     AiConfig,
     UsageLog,
     InboxEvent,
+    OutboxJob,
 )
 
 APP_CONFIG = AppConfig(

@@ -13,8 +13,22 @@ from pathlib import Path
 import dramatiq
 from dramatiq.asyncio import get_event_loop_thread
 
-from shared.broker import broker
-from shared.infra.postgres import close_pool, open_pool
+# The worker image sets WORKER_METRICS=1 (Dockerfile.fn): dramatiq then serves Prometheus metrics on
+# dramatiq_prom_port (9191) from a forked exporter, gathering every worker process's values from
+# files. prometheus_client picks that multi-process mode when it is first imported, so the
+# directory is set before anything below imports it (our own metrics live in shared.ops.metrics).
+# Off by default so local runs bind no extra port.
+WORKER_METRICS = os.environ.get("WORKER_METRICS") == "1"
+if WORKER_METRICS:
+    from dramatiq.middleware.prometheus import DB_PATH, Prometheus
+
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", DB_PATH)
+
+from shared.broker import broker  # noqa: E402
+from shared.infra.postgres import close_pool, open_pool  # noqa: E402
+from shared.ops.stats import refresh_database_gauges, refresh_queue_gauges  # noqa: E402
+from shared.ops.supervisor import WorkerSupervisor  # noqa: E402
+from shared.outbox.relay import OutboxRelay  # noqa: E402
 
 # Actor modules are listed here as domains add them; importing registers the actors.
 # shared.channels.email.sender only registers the SMTP sender for reply delivery.
@@ -40,11 +54,19 @@ class ProcessResources(dramatiq.Middleware):
 
 broker.add_middleware(ProcessResources())
 
-# The worker image sets WORKER_METRICS=1 (Dockerfile.fn): dramatiq then serves Prometheus metrics on
-# dramatiq_prom_port (9191) from a forked exporter. Off by default so local runs bind no extra port.
-if os.environ.get("WORKER_METRICS") == "1":
-    from dramatiq.middleware.prometheus import Prometheus
 
+def refresh_gauges() -> None:
+    """Each supervisor tick: the system gauges (backlogs, ages, connections, queues)."""
+    get_event_loop_thread().run_coroutine(refresh_database_gauges())
+    refresh_queue_gauges(broker)
+
+
+# After the pool is open: the relay enqueues committed jobs whose first enqueue failed, the
+# supervisor repairs what a Redis restart or a killed worker leaves behind.
+broker.add_middleware(OutboxRelay())
+broker.add_middleware(WorkerSupervisor(on_tick=refresh_gauges))
+
+if WORKER_METRICS:
     broker.add_middleware(Prometheus())
 
 for module in ACTOR_MODULES:

@@ -13,7 +13,6 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 from shared.auth.errors import Conflict, InvalidInput, NotFound
 from shared.auth.guard import requires, requires_active_subscription
 from shared.auth.principal import Principal
-from shared.broker import enqueue
 from shared.http.app import make_function_app
 from shared.infra.postgres import close_pool, open_pool
 from shared.infra.redis import close_redis, open_redis
@@ -23,7 +22,6 @@ from shared.knowledge.stores import KnowledgeStores
 from shared.knowledge.uploads import read_document_upload
 
 Caller = NamedDependency[Principal]
-INGEST = ("knowledge", "knowledge.ingest_document")
 TOO_LARGE = f"The document is larger than {service.MAX_DOCUMENT_BYTES // (1024 * 1024)} MB; split it or compress images."
 
 
@@ -59,8 +57,7 @@ async def upload_document(request: Request[Any, Any, State], principal: Caller) 
                        extra={"existingDocumentId": str(duplicate.existing_id)}) from None
     except service.InvalidRequest as problem:
         raise InvalidInput("file", str(problem)) from None
-    enqueue(*INGEST, str(principal.tenant_id), str(document.id))
-    return document
+    return document  # its ingestion job was committed with the row (shared.outbox)
 
 
 @post("/uploads", summary="Start a direct upload of a large file: a presigned PUT URL valid 15 minutes",
@@ -107,7 +104,6 @@ async def reingest_document(principal: Caller, document_id: FromPath[UUID]) -> D
     document = await service.mark_for_reingestion(principal.tenant_id, document_id)
     if document is None:
         raise _missing()
-    enqueue(*INGEST, str(principal.tenant_id), str(document_id))
     return document
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from uuid import UUID
 
 import dramatiq
 
 from shared.ai import language
 from shared.ai.agent import handle_customer_message
+from shared.ai.llm_retry import LlmRetryLater, allow_llm_retry, retry_delays_ms
+from shared.ai.scheduling import GENERATE_ACTOR
+from shared.broker import enqueue
 from shared.conversations.handoff import leave_for_human
 from shared.knowledge.stores import process_stores
 
@@ -24,8 +28,16 @@ dramatiq.get_broker().add_middleware(LanguageModelsWarmUp())
 
 @dramatiq.actor(actor_name="ai.generate_reply", queue_name="ai", max_retries=3, min_backoff=5_000,
                 max_backoff=60_000, time_limit=5 * 60 * 1000, on_retry_exhausted="ai.reply_gave_up")
-async def generate_reply(tenant_id: str, message_id: str) -> None:
-    await handle_customer_message(await process_stores(), UUID(tenant_id), UUID(message_id))
+async def generate_reply(tenant_id: str, message_id: str, llm_attempt: str = "0") -> None:
+    attempt, delays = int(llm_attempt), retry_delays_ms()
+    try:
+        with allow_llm_retry(attempt < len(delays)):
+            await handle_customer_message(await process_stores(), UUID(tenant_id), UUID(message_id))
+    except LlmRetryLater:
+        # The LLM is unreachable: the same job again shortly (a new message, not a Dramatiq retry, so
+        # infrastructure retries keep their own budget); the last attempt hands off as llm_failed.
+        await asyncio.to_thread(enqueue, *GENERATE_ACTOR, tenant_id, message_id, str(attempt + 1),
+                                delay_ms=delays[attempt])
 
 
 @dramatiq.actor(actor_name="ai.reply_gave_up", queue_name="ai", max_retries=5, min_backoff=5_000)

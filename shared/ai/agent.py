@@ -8,6 +8,7 @@ unpaid, complaint, outside hours) before any retrieval; a curated answer before 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from uuid import UUID
@@ -18,6 +19,7 @@ from shared.ai.context import ReplyContext, load_context
 from shared.ai.handoff import classify_handoff
 from shared.ai.language import detect_language
 from shared.ai.llm_clients import client_for
+from shared.ai.llm_retry import LlmRetryLater, llm_retry_allowed
 from shared.ai.policy_guard import check_reply, clean_reply
 from shared.ai.prompt import CONFIDENTIAL_MARKERS, build_messages
 from shared.ai.routing import MessageFeatures, choose_model, load_endpoints
@@ -29,6 +31,7 @@ from shared.infra.llm import LlmSettings
 from shared.knowledge.answers import match_curated_answer
 from shared.knowledge.retrieval import RetrievedChunk, search
 from shared.knowledge.stores import KnowledgeStores
+from shared.ops.llm_metrics import observe_llm_call
 from shared.settings import load
 from shared.tenancy.llm import llm_cache_salt
 
@@ -156,19 +159,30 @@ async def _complete_logged(ctx: ReplyContext, endpoint, base: LlmSettings, messa
     """Two tries at a usable answer (the client itself retries 429/5xx/timeouts); usage logged each time."""
     client = client_for(endpoint, base)
     for _ in range(2):
+        started = time.perf_counter()
         try:
             completion = await complete(client, model=endpoint.model, messages=messages,
                                         max_tokens=config.max_tokens, temperature=config.temperature,
                                         cache_salt=salt)
         except LlmUnavailable as failure:
+            observe_llm_call(endpoint.model, time.perf_counter() - started, "unavailable")
             logger.warning("llm unavailable tenant=%s model=%s: %s", ctx.tenant_id, endpoint.model, failure)
-            return None
+            if llm_retry_allowed():
+                raise LlmRetryLater(str(failure)) from None  # the actor tries again shortly
+            return None  # last attempt: handed to a person as llm_failed
         except LlmEmptyAnswer as empty:
+            _observe(endpoint.model, empty.completion, "empty")
             await _log_usage(ctx, empty.completion)
             continue
+        _observe(endpoint.model, completion, "ok")
         await _log_usage(ctx, completion)
         return completion
     return None
+
+
+def _observe(model: str, completion: Completion, outcome: str) -> None:
+    observe_llm_call(model, completion.latency_ms / 1000, outcome, completion.prompt_tokens,
+                     completion.completion_tokens)
 
 
 async def _log_usage(ctx: ReplyContext, completion: Completion) -> None:

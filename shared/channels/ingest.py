@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from shared.broker import enqueue
-from shared.conversations.inbound import CUSTOMER_MESSAGE_ACTOR, InboundMessage, record_inbound_message
+from shared.conversations.inbound import InboundMessage, record_inbound_message
+from shared.outbox.staging import publish
 
 
 async def ingest(tenant_id: UUID, message: InboundMessage) -> bool:
-    """True when the message was new; the agent's job is enqueued only then, after the commit."""
+    """True when the message was new. Its agent job was committed with it (the outbox): enqueued
+    here right away, or by the outbox relay if Redis is unreachable now."""
     recorded = await record_inbound_message(tenant_id, message)
-    if recorded.is_new:
-        enqueue(*CUSTOMER_MESSAGE_ACTOR, str(tenant_id), str(recorded.message_id))
+    await publish(recorded.agent_job)
     return recorded.is_new

@@ -28,6 +28,7 @@ from shared.channels.senders import (
     sender_for,
 )
 from shared.infra.postgres import engine
+from shared.ops.metrics import DEAD_LETTERS, DELIVERIES
 from shared.settings import Settings, load
 from shared.tenancy.db import tenant_tx, tx_connection
 from shared.tenancy.ids import parse_tenant_id
@@ -180,13 +181,16 @@ async def deliver(tenant_id: UUID | str, message_id: UUID | str) -> str:
                     receipt = await sender.find_delivered(reply)
                 except DeliveryUnknown:
                     await _fail(tenant_id, message_id, UNCERTAIN)
+                    DELIVERIES.labels(reply.platform, "uncertain").inc()
                     logger.warning("reply %s: delivery uncertain after an interrupted attempt", message_id)
                     return "uncertain"
                 except TransientDeliveryError as problem:
                     # Still unknown whether it went out: stay 'sending' so the next try reconciles again.
+                    DELIVERIES.labels(reply.platform, "retry").inc()
                     raise RetryLater(str(problem), backoff_ms(attempts, problem.retry_after, settings)) from None
                 if receipt is not None:
                     await _record_sent(reply, receipt)
+                    DELIVERIES.labels(reply.platform, "sent_reconciled").inc()
                     return "sent (reconciled)"
                 await _update(tenant_id, """UPDATE messages SET delivery_attempts = delivery_attempts + 1
                                              WHERE id = $1""", message_id)
@@ -194,6 +198,7 @@ async def deliver(tenant_id: UUID | str, message_id: UUID | str) -> str:
             receipt = await sender.send(reply)
         except PermanentDeliveryError as refusal:
             await _fail(tenant_id, message_id, str(refusal))
+            DELIVERIES.labels(reply.platform, "refused").inc()
             logger.info("reply %s refused by %s", message_id, reply.platform)
             return "failed"
         except TransientDeliveryError as problem:
@@ -202,8 +207,10 @@ async def deliver(tenant_id: UUID | str, message_id: UUID | str) -> str:
                                                delivery_error = left($2, 1000)
                                          WHERE id = $1 AND status = 'sending'""",
                           message_id, f"Not delivered yet, retrying: {problem}")
+            DELIVERIES.labels(reply.platform, "retry").inc()
             raise RetryLater(str(problem), backoff_ms(attempts, problem.retry_after, settings)) from None
         await _record_sent(reply, receipt)
+        DELIVERIES.labels(reply.platform, "sent").inc()
         logger.info("reply %s delivered to %s (attempt %d)", message_id, reply.platform, attempts)
         return "sent"
 
@@ -221,4 +228,5 @@ async def give_up(tenant_id: UUID | str, message_id: UUID | str, retries: int) -
                              COALESCE(delivery_error, 'no answer from the channel') ||
                              '). Check the channel connection, then send the reply again.' END, 1000)
              WHERE id = $1 AND status IN ('approved', 'sending')""", message_id, UNCERTAIN)
+    DEAD_LETTERS.inc()
     logger.warning("reply %s: delivery gave up after %d retries", message_id, retries)

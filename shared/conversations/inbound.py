@@ -9,6 +9,7 @@ from uuid import UUID
 
 import msgspec
 
+from shared.outbox.staging import Job, stage
 from shared.tenancy.db import tenant_tx, tx_connection
 
 # Enqueued (by name) once per newly stored customer message; the AI reply agent plugs in here.
@@ -34,6 +35,8 @@ class RecordedMessage:
     message_id: UUID
     conversation_id: UUID
     is_new: bool
+    # The agent's job, committed with a new message (shared.outbox): ``publish`` it after the call.
+    agent_job: Job | None = None
 
 
 _UPSERT_CONVERSATION = """
@@ -60,11 +63,12 @@ RETURNING id
 
 
 async def record_inbound_message(tenant_id: UUID, message: InboundMessage) -> RecordedMessage:
-    """Store the message unless it is already stored; ``is_new`` tells the caller to enqueue work.
+    """Store the message unless it is already stored, with the agent's job in the same transaction.
 
     Idempotent by (conversation, platform message id): webhooks delivered five times, overlapping
     polling windows and re-scans all end here and store one row. Call it outside any transaction;
-    enqueue ``CUSTOMER_MESSAGE_ACTOR`` only after it returns (the rows are committed by then).
+    then ``publish(recorded.agent_job)``: if that enqueue fails the outbox relay enqueues the job,
+    so a message stored is never left without its ``CUSTOMER_MESSAGE_ACTOR`` job.
     """
     sent_at = message.sent_at if message.sent_at.tzinfo else message.sent_at.replace(tzinfo=timezone.utc)
     async with tenant_tx(tenant_id):
@@ -81,7 +85,8 @@ async def record_inbound_message(tenant_id: UUID, message: InboundMessage) -> Re
             sent_at,
         )
         if message_id is not None:
-            return RecordedMessage(message_id, conversation_id, True)
+            job = await stage(tenant_id, *CUSTOMER_MESSAGE_ACTOR, str(tenant_id), str(message_id))
+            return RecordedMessage(message_id, conversation_id, True, job)
         existing = await connection.fetchval(
             "SELECT id FROM messages WHERE conversation_id = $1 AND platform_message_id = $2",
             conversation_id, message.message_ref[:255])

@@ -1,7 +1,9 @@
 """Reply lifecycle: AI drafts, edits, approval, discarding and a human's manual reply.
 
-Delivery is enqueued here, after the transaction that made a reply 'approved' commits, so every
-caller (the API, the AI agent) gets exactly-once hand-off to `replies.deliver` the same way.
+The delivery job is written in the same transaction that makes a reply 'approved' (the outbox,
+``shared.outbox``) and enqueued right after the commit; if Redis is unreachable then, the outbox
+relay enqueues it. Every caller (the API, the AI agent) hands off to `replies.deliver` the same way,
+and delivery itself is exactly-once per reply whatever the number of jobs.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from shared.broker import enqueue
 from shared.conversations.errors import InvalidRequest, NotFound, ReplyAlreadyExists, StateConflict
 from shared.conversations.queries import message_view
 from shared.conversations.schemas import MessageView
+from shared.outbox.staging import Job, publish, stage
 from shared.tenancy.db import tenant_tx, tx_connection
 
 DELIVER_ACTOR = ("replies", "replies.deliver")
@@ -53,8 +55,9 @@ def _json(value: object) -> str:
     return msgspec.json.encode(value).decode()
 
 
-def _enqueue_delivery(tenant_id: UUID, reply: MessageView) -> None:
-    enqueue(*DELIVER_ACTOR, str(tenant_id), str(reply.id))
+async def _stage_delivery(tenant_id: UUID, reply_id: UUID) -> Job:
+    """Inside the transaction that approves the reply."""
+    return await stage(tenant_id, *DELIVER_ACTOR, str(tenant_id), str(reply_id))
 
 
 async def create_ai_reply(tenant_id: UUID, customer_message_id: UUID, text: str, *, approved: bool = False,
@@ -79,14 +82,13 @@ async def create_ai_reply(tenant_id: UUID, customer_message_id: UUID, text: str,
             row = await connection.fetchrow(
                 _INSERT_REPLY, uuid.uuid4(), tenant_id, target["conversation_id"], "bot", None, text,
                 "approved" if approved else "draft", customer_message_id, _json(citations or []), "{}")
+            job = await _stage_delivery(tenant_id, row["id"]) if approved else None
     except asyncpg.UniqueViolationError as conflict:
         if conflict.constraint_name == _ONE_LIVE_REPLY_INDEX:
             raise ReplyAlreadyExists(customer_message_id) from None
         raise
-    reply = message_view(row)
-    if approved:
-        _enqueue_delivery(tenant_id, reply)
-    return reply
+    await publish(job)
+    return message_view(row)
 
 
 async def _reply_for_update(tenant_id: UUID, reply_id: UUID):
@@ -112,7 +114,7 @@ async def edit_draft(tenant_id: UUID, user_id: UUID, reply_id: UUID, text: str) 
 
 
 async def approve(tenant_id: UUID, user_id: UUID, reply_id: UUID) -> MessageView:
-    """draft → approved, then delivery is enqueued. Approving again is a no-op (no second delivery)."""
+    """draft → approved with its delivery job. Approving again is a no-op (no second delivery)."""
     async with tenant_tx(tenant_id):
         current = await _reply_for_update(tenant_id, reply_id)
         if current["status"] in ("approved", "sending", "sent"):
@@ -125,9 +127,9 @@ async def approve(tenant_id: UUID, user_id: UUID, reply_id: UUID) -> MessageView
                 WHERE id = $1 AND tenant_id = $2 RETURNING *""",
             reply_id, tenant_id, _json({"approvedByUserId": str(user_id)}))
         await tx_connection().execute(_HUMAN_ACTED, row["conversation_id"], tenant_id)
-    reply = message_view(row)
-    _enqueue_delivery(tenant_id, reply)
-    return reply
+        job = await _stage_delivery(tenant_id, reply_id)
+    await publish(job)
+    return message_view(row)
 
 
 async def discard(tenant_id: UUID, user_id: UUID, reply_id: UUID) -> MessageView:
@@ -189,10 +191,10 @@ async def manual_reply(tenant_id: UUID, user_id: UUID, conversation_id: UUID, te
                 _INSERT_REPLY, uuid.uuid4(), tenant_id, conversation_id, "agent", user_id, text, "approved",
                 in_reply_to, "[]", _json({"approvedByUserId": str(user_id)}))
             await connection.execute(_HUMAN_ACTED, conversation_id, tenant_id)
+            job = await _stage_delivery(tenant_id, row["id"])
     except asyncpg.UniqueViolationError as conflict:
         if conflict.constraint_name == _ONE_LIVE_REPLY_INDEX:
             raise ReplyAlreadyExists(in_reply_to_message_id) from None
         raise
-    reply = message_view(row)
-    _enqueue_delivery(tenant_id, reply)
-    return reply
+    await publish(job)
+    return message_view(row)

@@ -17,6 +17,7 @@ from litestar.types import ControllerRouterHandler
 
 from shared.auth.guard import PRINCIPAL_DEPENDENCY
 from shared.http.input_guard import input_guard
+from shared.http.metrics import http_metrics, metrics_page
 
 logger = logging.getLogger("bokai.http")
 
@@ -67,8 +68,9 @@ def make_function_app(
     it is only advertised in the OpenAPI ``servers`` so "try it out" works behind the gateway."""
     prefix = gateway_prefix if gateway_prefix is not None else f"/function/{name}"
     return Litestar(
-        route_handlers=[*route_handlers, _live],
-        middleware=[input_guard],
+        route_handlers=[*route_handlers, _live, metrics_page],
+        # input_guard inside the metrics, so refused hostile input is counted as the 4xx it is.
+        middleware=[http_metrics(name), input_guard],
         on_startup=list(on_startup),
         on_shutdown=list(on_shutdown),
         # Any handler may declare `principal: NamedDependency[Principal]` to get the verified caller.

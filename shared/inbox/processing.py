@@ -12,11 +12,12 @@ from uuid import UUID
 
 import msgspec
 
-from shared.broker import enqueue
+from shared.channels import amazon
 from shared.channels.email import EMAIL_META_KEY
-from shared.conversations.inbound import CUSTOMER_MESSAGE_ACTOR, InboundMessage, record_inbound_message
+from shared.conversations.inbound import InboundMessage, record_inbound_message
 from shared.inbox.email_parsing import strip_quoted
 from shared.inbox.schemas import EmailPayload, GenericMessage, UploadNotification
+from shared.outbox.staging import publish
 from shared.tenancy.db import tenant_tx, tx_connection
 
 logger = logging.getLogger("bokai.inbox")
@@ -34,7 +35,7 @@ RETURNING source, event_type, payload::text, attempts
 _FINISH = "UPDATE inbox_events SET status = $2, error = $3, processed_at = $4 WHERE id = $1"
 _EMAIL_THREAD = """
 SELECT c.platform_conversation_id FROM conversations c
-WHERE c.platform = 'email' AND (c.platform_conversation_id = ANY($1::text[]) OR EXISTS (
+WHERE c.platform IN ('email', 'amazon') AND (c.platform_conversation_id = ANY($1::text[]) OR EXISTS (
     SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.platform_message_id = ANY($1::text[])))
 ORDER BY c.last_message_at DESC LIMIT 1
 """
@@ -81,7 +82,9 @@ async def _message_from(tenant_id: UUID, source: str, event_type: str, payload: 
         if event_type == "email.received":
             email = msgspec.json.decode(payload, type=EmailPayload)
             return InboundMessage(
-                platform="email", conversation_ref=await _email_conversation(tenant_id, email),
+                # Amazon buyer mail is an Amazon conversation: Amazon's reply rules apply to it.
+                platform=amazon.PLATFORM if amazon.is_amazon_buyer_mail(email.from_address, email.reply_to)
+                else "email", conversation_ref=await _email_conversation(tenant_id, email),
                 message_ref=email.message_id, text=strip_quoted(email.text),
                 sent_at=email.sent_at or datetime.now(timezone.utc), channel_account_id=_channel_of(source),
                 customer_name=email.from_name or email.from_address, subject=email.subject,
@@ -113,10 +116,9 @@ async def process_event(tenant_id: str, event_id: str) -> str:
             if message is None:
                 raise MalformedPayload(f"unknown inbox event type {event_type!r}")
             recorded = await record_inbound_message(tenant, message)
-            # On a retry an earlier attempt may have recorded the message and died before enqueueing:
-            # enqueue again (the agent is idempotent per message) rather than leave it unanswered.
-            if recorded.is_new or attempts > 1:
-                enqueue(*CUSTOMER_MESSAGE_ACTOR, str(tenant), str(recorded.message_id))
+            # The agent's job was committed with the message: a crash before this enqueue is
+            # covered by the outbox relay, so a retry needs no second enqueue.
+            await publish(recorded.agent_job)
     except (MalformedPayload, msgspec.DecodeError, msgspec.ValidationError) as problem:
         logger.warning("inbox event %s failed: %s", event, type(problem).__name__)
         await mark(tenant, event, "failed", str(problem))

@@ -1,7 +1,9 @@
 """Webhook use cases: verify the caller, store the event once, hand it to the inbox actor.
 
-Each ``receive_*`` answers fast and never processes the event itself; a duplicate delivery stores
-nothing, enqueues nothing and still returns ``Accepted`` (with ``duplicate=True``).
+Each ``receive_*`` answers fast and never processes the event itself. The event and its processing
+job commit together (``shared.outbox``), so an accepted event is processed even when Redis is down
+at that moment. A duplicate delivery stores nothing and returns ``Accepted`` with
+``duplicate=True``; if the stored event is still unprocessed its processing is enqueued again.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import msgspec
 
 from shared.inbox.channels import UnknownChannel, channel_secret
 from shared.inbox.email_parsing import MalformedEmail, parse_email
-from shared.inbox.events import hand_over, insert_event
+from shared.inbox.events import hand_over, store_event
 from shared.inbox.schemas import Accepted, EmagCallback, GenericMessage
 from shared.inbox.signing import InvalidSignature, ensure_not_replayed, remember_signature, verify
 from shared.settings import Settings, load
@@ -78,10 +80,11 @@ async def receive_generic(tenant_id: str, channel_account_id: str, timestamp: st
     message = _decode_generic(body)
     await ensure_not_replayed(channel.tenant_id, channel.channel_account_id, verified)
     async with tenant_tx(channel.tenant_id):
-        event_id = await insert_event(channel.tenant_id, f"generic:{channel.channel_account_id}",
-                                      message.message_id, "message.created", message)
+        stored = await store_event(channel.tenant_id, f"generic:{channel.channel_account_id}",
+                                   message.message_id, "message.created", message)
     await remember_signature(channel.tenant_id, channel.channel_account_id, verified)
-    return Accepted(duplicate=not hand_over(channel.tenant_id, event_id))
+    await hand_over(stored)
+    return Accepted(duplicate=stored.duplicate)
 
 
 async def receive_email(tenant_id: str, channel_account_id: str, authorization: str | None,
@@ -94,9 +97,10 @@ async def receive_email(tenant_id: str, channel_account_id: str, authorization: 
     except MalformedEmail as problem:
         raise Malformed(str(problem)) from None
     async with tenant_tx(channel.tenant_id):
-        event_id = await insert_event(channel.tenant_id, f"email:{channel.channel_account_id}",
-                                      email.message_id, "email.received", email)
-    return Accepted(duplicate=not hand_over(channel.tenant_id, event_id))
+        stored = await store_event(channel.tenant_id, f"email:{channel.channel_account_id}",
+                                   email.message_id, "email.received", email)
+    await hand_over(stored)
+    return Accepted(duplicate=stored.duplicate)
 
 
 async def receive_emag(tenant_id: str, channel_account_id: str, token: str | None, order_id: str | None,
@@ -114,9 +118,10 @@ async def receive_emag(tenant_id: str, channel_account_id: str, token: str | Non
     fingerprint = hashlib.sha256(msgspec.json.encode([method, sorted(safe_query.items()), text])).hexdigest()[:24]
     callback = EmagCallback(order_id=order_id, method=method, query=safe_query, body=text)
     async with tenant_tx(channel.tenant_id):
-        event_id = await insert_event(channel.tenant_id, f"emag:{channel.channel_account_id}",
-                                      f"order:{order_id}:{fingerprint}", "order.callback", callback)
-    return Accepted(duplicate=not hand_over(channel.tenant_id, event_id))
+        stored = await store_event(channel.tenant_id, f"emag:{channel.channel_account_id}",
+                                   f"order:{order_id}:{fingerprint}", "order.callback", callback)
+    await hand_over(stored)
+    return Accepted(duplicate=stored.duplicate)
 
 
 def minio_token() -> str:

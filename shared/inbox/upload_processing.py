@@ -6,12 +6,12 @@ import logging
 from datetime import datetime, timezone
 from uuid import UUID
 
-from shared.broker import enqueue
 from shared.inbox.schemas import UploadNotification
 from shared.knowledge.presigned import AWAITING_UPLOAD
 from shared.knowledge.service import MAX_DOCUMENT_BYTES
 from shared.knowledge.stores import process_stores
 from shared.knowledge.tables import KnowledgeDocument
+from shared.outbox.staging import publish, stage
 from shared.tenancy.db import tenant_tx
 
 logger = logging.getLogger("bokai.inbox")
@@ -20,8 +20,8 @@ TOO_LARGE = f"file too large: the limit is {MAX_DOCUMENT_BYTES // (1024 * 1024)}
 
 
 async def finish_upload(tenant_id: UUID, upload: UploadNotification) -> None:
-    """Idempotent: only a document still awaiting its upload moves on (a crash after that step and before
-    the enqueue is covered by enqueueing again while the document is still 'pending')."""
+    """Idempotent: only a document still awaiting its upload moves on, and its ingestion job commits
+    with that move (the outbox relay enqueues it if this process dies before ``publish``)."""
     document_id = UUID(upload.document_id)
     now = datetime.now(timezone.utc)
     # A presigned PUT cannot limit the size: the object is measured here, after the fact.
@@ -33,6 +33,7 @@ async def finish_upload(tenant_id: UUID, upload: UploadNotification) -> None:
             KnowledgeDocument.error: TOO_LARGE if too_large else None, KnowledgeDocument.updated_at: now,
         }).where((KnowledgeDocument.id == document_id) & (KnowledgeDocument.object_key == upload.object_name)
                  & (KnowledgeDocument.status == AWAITING_UPLOAD)).returning(KnowledgeDocument.id)
+        job = await stage(tenant_id, *INGEST, str(tenant_id), str(document_id)) if moved and not too_large else None
         current = await KnowledgeDocument.select(KnowledgeDocument.status, KnowledgeDocument.error).where(
             KnowledgeDocument.id == document_id).first()
     if too_large and current is not None and current["error"] == TOO_LARGE:
@@ -40,5 +41,4 @@ async def finish_upload(tenant_id: UUID, upload: UploadNotification) -> None:
             logger.info("upload of document %s refused: %s bytes", document_id, upload.size_bytes)
         # Deleting again on a redelivery is harmless and covers a crash right after the update.
         await (await process_stores()).objects(tenant_id).delete(upload.object_name)
-    elif current is not None and current["status"] == "pending":
-        enqueue(*INGEST, str(tenant_id), str(document_id))
+    await publish(job)

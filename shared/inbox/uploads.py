@@ -10,7 +10,7 @@ from uuid import UUID
 
 import msgspec
 
-from shared.inbox.events import hand_over, insert_event
+from shared.inbox.events import hand_over, store_event
 from shared.inbox.schemas import Accepted, UploadNotification
 from shared.settings import Settings, load
 from shared.tenancy.db import tenant_tx, tx_connection
@@ -70,7 +70,7 @@ async def receive_minio(body: bytes) -> Accepted:
     except (msgspec.DecodeError, msgspec.ValidationError):
         raise MalformedNotification("not a MinIO bucket notification") from None
     bucket = load(UploadBucket).bucket
-    stored = duplicate = 0
+    new = duplicate = 0
     for record in notification.Records:
         key = unquote_plus(record.s3.object.key)
         match = _UPLOAD_KEY.match(key)
@@ -88,9 +88,10 @@ async def receive_minio(body: bytes) -> Accepted:
                 continue
             # The ETag changes when the object is uploaded again; the same event redelivered keeps it.
             version = record.s3.object.eTag or record.s3.object.sequencer
-            event_id = await insert_event(tenant_id, "minio", f"{bucket}/{key}@{version}", "object.created", upload)
-        if hand_over(tenant_id, event_id):
-            stored += 1
+            stored = await store_event(tenant_id, "minio", f"{bucket}/{key}@{version}", "object.created", upload)
+        await hand_over(stored)
+        if not stored.duplicate:
+            new += 1
         else:
             duplicate += 1
-    return Accepted(duplicate=duplicate > 0 and stored == 0)
+    return Accepted(duplicate=duplicate > 0 and new == 0)

@@ -15,11 +15,13 @@ from shared.knowledge.retrieval import search
 from shared.knowledge.schemas import DocumentPage, DocumentView, SearchHit, SearchResponse
 from shared.knowledge.stores import KnowledgeStores
 from shared.knowledge.tables import KnowledgeDocument
+from shared.outbox.staging import publish, stage
 from shared.tenancy.db import tenant_tx
 
 MAX_DOCUMENT_BYTES = 25 * 1024 * 1024
 MAX_QUERY_CHARS = 500
 MAX_K = 20
+INGEST_ACTOR = ("knowledge", "knowledge.ingest_document")
 # Uploads are spooled: small files stay in memory, anything larger goes to a temp file, never RAM.
 SPOOL_MEMORY_BYTES = 1024 * 1024
 
@@ -62,10 +64,10 @@ def _view(row: dict) -> DocumentView:
 
 async def add_document(stores: KnowledgeStores, tenant_id: UUID, user_id: UUID | None, *,
                        filename: str, title: str | None, body: IO[bytes], size: int,
-                       sha256: str) -> DocumentView:
-    """Store the file under the tenant's prefix and create its row (status pending).
-
-    The caller enqueues ingestion after this returns (the row is committed by then).
+                       sha256: str, ingest: bool = True) -> DocumentView:
+    """Store the file under the tenant's prefix and create its row (status pending) together with its
+    ingestion job (the outbox: enqueued here, or by the relay if Redis is unreachable right now).
+    ``ingest=False`` for callers that run ``ingest_document`` themselves.
     """
     if size == 0:
         raise InvalidRequest("The file is empty.")
@@ -86,14 +88,19 @@ async def add_document(stores: KnowledgeStores, tenant_id: UUID, user_id: UUID |
     )
     async with tenant_tx(tenant_id):
         await KnowledgeDocument.insert(row)
+        job = await stage(tenant_id, *INGEST_ACTOR, str(tenant_id), str(document_id)) if ingest else None
+    await publish(job)
     return _view(row.to_dict())
 
 
 async def add_document_bytes(stores: KnowledgeStores, tenant_id: UUID, user_id: UUID | None,
-                             filename: str, data: bytes, title: str | None = None) -> DocumentView:
+                             filename: str, data: bytes, title: str | None = None,
+                             ingest: bool = False) -> DocumentView:
+    """For callers holding the bytes (onboarding CLI, tests, benches), which ingest the document
+    themselves: no ingestion job unless ``ingest=True``."""
     return await add_document(stores, tenant_id, user_id, filename=filename, title=title,
                               body=io.BytesIO(data), size=len(data),
-                              sha256=hashlib.sha256(data).hexdigest())
+                              sha256=hashlib.sha256(data).hexdigest(), ingest=ingest)
 
 
 async def list_documents(tenant_id: UUID, *, limit: int = 50, cursor: str | None = None) -> DocumentPage:
@@ -135,12 +142,15 @@ async def delete_document(stores: KnowledgeStores, tenant_id: UUID, document_id:
 
 
 async def mark_for_reingestion(tenant_id: UUID, document_id: UUID) -> DocumentView | None:
+    """Back to pending with a new ingestion job (committed together, like ``add_document``)."""
     async with tenant_tx(tenant_id):
         rows = await KnowledgeDocument.update({
             KnowledgeDocument.status: "pending", KnowledgeDocument.error: None,
             KnowledgeDocument.progress_percent: 0,
             KnowledgeDocument.updated_at: datetime.now(timezone.utc),
         }).where(KnowledgeDocument.id == document_id).returning(*KnowledgeDocument.all_columns())
+        job = await stage(tenant_id, *INGEST_ACTOR, str(tenant_id), str(document_id)) if rows else None
+    await publish(job)
     return _view(rows[0]) if rows else None
 
 

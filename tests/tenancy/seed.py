@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from shared.accounts.tables import Membership, Tenant, User
 from shared.ai.tables import AiConfig, UsageLog
@@ -11,6 +12,7 @@ from shared.channels.tables import ChannelAccount
 from shared.conversations.tables import Conversation, Message
 from shared.inbox.tables import InboxEvent
 from shared.knowledge.tables import CuratedAnswer, KnowledgeDocument
+from shared.outbox.tables import OutboxJob
 from shared.tenancy.db import tenant_tx
 
 
@@ -53,12 +55,15 @@ async def seed_tenant(label: str) -> SeededTenant:
         usage = UsageLog(tenant_id=tenant_id, action="ai_reply", tokens_used=42)
         inbox = InboxEvent(tenant_id=tenant_id, source=f"generic:{suffix}", external_id=f"evt-{suffix}",
                            event_type="message.created", payload={"label": label})
-        for row in (message, document, curated, ai_config, usage, inbox):
+        # Marked sent: a seeded job must not be enqueued by a relay running against the test database.
+        outbox = OutboxJob(tenant_id=tenant_id, queue_name="probe", actor_name="probe.count_messages",
+                           args=[str(tenant_id)], sent_at=datetime.now(timezone.utc))
+        for row in (message, document, curated, ai_config, usage, inbox, outbox):
             await row.save()
         seeded.rows.update({
             "conversations": conversation.id, "messages": message.id,
             "knowledge_documents": document.id, "curated_answers": curated.id, "ai_configs": ai_config.id,
-            "usage_logs": usage.id, "inbox_events": inbox.id,
+            "usage_logs": usage.id, "inbox_events": inbox.id, "outbox": outbox.id,
         })
         seeded.rows["users"] = user_id
     return seeded

@@ -1,0 +1,1 @@
+"""Keeping the worker healthy and observable: supervision of Dramatiq's threads, metrics."""
