@@ -7,7 +7,7 @@ from litestar import Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from shared.auth import members, service
+from shared.auth import invites, members, service
 from shared.auth.guard import requires
 from shared.auth.principal import Principal
 from shared.auth.schemas import (
@@ -15,6 +15,7 @@ from shared.auth.schemas import (
     ChangeRoleRequest,
     InviteCreated,
     InviteRequest,
+    InviteView,
     LoginRequest,
     MeResponse,
     MemberView,
@@ -79,14 +80,25 @@ async def jwks() -> Response[dict[str, Any]]:
 @post("/members/invites", summary="Invite someone by email (owner/admin)", guards=[requires("admin")],
       status_code=201)
 async def invite(principal: Caller, data: JSONBody[InviteRequest]) -> InviteCreated:
-    return await members.create_invite(redis_client(), auth_settings(), principal, data)
+    return await invites.create_invite(redis_client(), auth_settings(), principal, data)
+
+
+@get("/members/invites", summary="Open invites of the workspace (owner/admin)", guards=[requires("admin")])
+async def list_invites(principal: Caller) -> list[InviteView]:
+    return await invites.list_invites(redis_client(), principal)
+
+
+@delete("/members/invites/{invite_id:uuid}", summary="Revoke an open invite (owner/admin)",
+        guards=[requires("admin")], status_code=204)
+async def revoke_invite(principal: Caller, invite_id: FromPath[UUID]) -> None:
+    await invites.revoke_invite(redis_client(), principal, invite_id)
 
 
 @post("/invites/accept", summary="Accept an invite: creates the account or joins an existing one",
       status_code=200)
 async def accept_invite(request: Request[Any, Any, Any], data: JSONBody[AcceptInviteRequest]) -> TokenPair:
     settings = auth_settings()
-    return await members.accept_invite(redis_client(), settings, data.token, data.password,
+    return await invites.accept_invite(redis_client(), settings, data.token, data.password,
                                        _client_ip(request, settings))
 
 
@@ -97,7 +109,7 @@ async def list_members(principal: Caller) -> list[MemberView]:
 
 @patch("/members/{user_id:uuid}", summary="Change a member's role (owner/admin)", guards=[requires("admin")])
 async def change_role(principal: Caller, user_id: FromPath[UUID], data: JSONBody[ChangeRoleRequest]) -> MemberView:
-    return await members.change_role(principal, user_id, data.role)
+    return await members.change_role(redis_client(), principal, user_id, data.role)
 
 
 @delete("/members/{user_id:uuid}", summary="Remove a member (owner/admin)", guards=[requires("admin")],
@@ -108,8 +120,8 @@ async def remove_member(principal: Caller, user_id: FromPath[UUID]) -> None:
 
 app = make_function_app(
     "auth",
-    [register, login, switch_tenant, refresh, logout, me, jwks, invite, accept_invite, list_members,
-     change_role, remove_member],
+    [register, login, switch_tenant, refresh, logout, me, jwks, invite, list_invites, revoke_invite, accept_invite,
+     list_members, change_role, remove_member],
     description="Registration, sign-in with tenant choice, rotating refresh tokens, team members and "
                 "the public keys other functions use to verify access tokens.",
     on_startup=[open_pool, open_redis],

@@ -1,8 +1,11 @@
 """The guard every function uses: `guards=[requires("write")]` plus a `principal: Principal` parameter.
 
-Tokens are verified locally with the auth keys (no call to the auth function, no database); Redis
-answers whether the token or its session was revoked. 401 means "we do not know who you are",
-403 means "we know, and your role may not do this".
+Tokens are verified locally with the auth keys (no call to the auth function); one Redis round trip
+answers whether the token or its session was revoked and what the caller's role is *now*
+(``live_roles``; PostgreSQL only when that is not cached), so a demoted or removed member's old token
+stops carrying the old role on their next request. 401 means "we do not know who you are (any
+more)" — a client refreshes and gets a token with the current role —, 403 means "we know, and your
+role may not do this".
 """
 
 from __future__ import annotations
@@ -17,13 +20,16 @@ from litestar.handlers.base import BaseRouteHandler
 
 from shared.auth.errors import Forbidden, PaymentRequired, Unauthenticated
 from shared.auth.principal import Principal
-from shared.auth.sessions import access_token_revoked
+from shared.auth.live_roles import cached_role, role_from_database, role_key
+from shared.auth.sessions import token_status
 from shared.auth.settings import auth_settings
 from shared.auth.tokens import InvalidToken, verify_access_token
 from shared.infra.redis import redis_client
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Coroutine[Any, Any, None]]
 _STATE_KEY = "bokai_principal"
+NO_LONGER_A_MEMBER = "You no longer have access to this workspace. Please sign in again."
+ROLE_CHANGED = "Your role in this workspace has changed. Refresh your session to continue."
 
 
 def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -43,8 +49,18 @@ async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Princi
         principal = Principal.from_claims(claims)
     except (InvalidToken, ValueError):
         raise Unauthenticated() from None
-    if await access_token_revoked(redis_client(), claims.tid, claims.jti, claims.sid):
+    redis = redis_client()
+    revoked, cached = await token_status(redis, claims.tid, claims.jti, claims.sid,
+                                         extra_get=role_key(redis, claims.tid, claims.sub))
+    if revoked:
         raise Unauthenticated()
+    role = cached_role(cached)
+    if role is False:
+        role = await role_from_database(redis, claims.tid, claims.sub)
+    if role is None:
+        raise Unauthenticated(NO_LONGER_A_MEMBER)
+    if role != claims.role:
+        raise Unauthenticated(ROLE_CHANGED)
     connection.scope.setdefault("state", {})[_STATE_KEY] = principal
     return principal
 

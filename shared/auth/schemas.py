@@ -93,3 +93,15 @@ class InviteCreated(Body):
     email: str
     role: str
     expires_at: datetime
+    id: UUID  # to revoke it: DELETE /members/invites/{id}
+
+
+class InviteView(Body):
+    """An open invite, as owners and admins see it (never its token)."""
+
+    id: UUID
+    email: str
+    role: str
+    invited_by: UUID
+    created_at: datetime
+    expires_at: datetime

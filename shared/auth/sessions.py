@@ -113,8 +113,18 @@ async def revoke_access_token(redis: Redis, tenant_id: str, jti: str, ttl_second
 
 async def access_token_revoked(redis: Redis, tenant_id: str, jti: str, family_id: str) -> bool:
     """One round trip: the token was revoked itself, or its session has ended."""
+    revoked, _ = await token_status(redis, tenant_id, jti, family_id, extra_get=None)
+    return revoked
+
+
+async def token_status(redis: Redis, tenant_id: str, jti: str, family_id: str,
+                       extra_get: str | None) -> tuple[bool, bytes | None]:
+    """Still one round trip: whether the token is revoked, plus the value of ``extra_get`` (the
+    guard reads the caller's current role with it)."""
     async with redis.pipeline(transaction=False) as pipe:
         pipe.exists(TenantKeys(redis, tenant_id).key(_revoked_name(jti)))
         pipe.exists(_FAMILY + family_id)
-        revoked, family_exists = await pipe.execute()
-    return bool(revoked) or not family_exists
+        if extra_get is not None:
+            pipe.get(extra_get)
+        revoked, family_exists, *extra = await pipe.execute()
+    return bool(revoked) or not family_exists, extra[0] if extra else None

@@ -1,4 +1,4 @@
-"""Team management: invites, role changes (effective on the next token), last-owner protection."""
+"""Team management: invites, role changes (effective on the next request), last-owner protection."""
 
 from __future__ import annotations
 
@@ -65,8 +65,9 @@ async def test_role_change_takes_effect_on_next_token(client):
     member_id = (await me(client, member))["user"]["id"]
     changed = await client.patch(f"/members/{member_id}", headers=bearer(owner), json={"role": "admin"})
     assert changed.status_code == 200 and changed.json()["role"] == "admin"
-    # The current token keeps its role until it is refreshed.
-    assert (await client.post("/members/invites", headers=bearer(member), json={"email": new_email()})).status_code == 403
+    # The current token states the old role: it is refused at once, and a refresh brings the new one.
+    stale = await client.post("/members/invites", headers=bearer(member), json={"email": new_email()})
+    assert stale.status_code == 401 and "role" in stale.json()["detail"]
     refreshed = (await client.post("/refresh", json={"refreshToken": member["refreshToken"]})).json()
     assert refreshed["tenant"]["role"] == "admin"
     assert (await me(client, refreshed))["permissions"] == ["admin", "delete", "read", "write"]
