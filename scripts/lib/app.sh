@@ -77,10 +77,88 @@ start_worker() {
 
 gateway_ready() { http_ok "http://$BIND_HOST:$GATEWAY_PORT/healthz"; }
 
+# "name watchdog-port metrics-port app-port" per function (shared/gateway/local.py port_plan).
+function_plan() {
+  (cd "$ROOT_DIR" && FUNCTION_PORT_BASE="$FUNCTION_PORT_BASE" "$(app_python)" -m shared.gateway.local plan) \
+    || die "cannot list the functions (python -m shared.gateway.local plan failed); is the project venv installed?"
+}
+
+# The watchdog's /_/ready proxies to the app's ready_path: 200 only once uvicorn's lifespan started.
+function_ready() { http_ok "http://$BIND_HOST:$1/_/ready"; }
+
+# Every function as its image runs it: of-watchdog (env from Dockerfile.fn) forking uvicorn. All start
+# at once and are awaited together; the first that exits or stays unready ends with one line naming it.
+start_functions() {
+  local watchdog; watchdog="$(of_watchdog_path)"
+  [[ -x "$watchdog" ]] || die "of-watchdog is not built ($watchdog): run scripts/stack install"
+  local name port metrics app t0=$SECONDS pending=()
+  while read -r name port metrics app; do
+    if pid_alive "fn-$name" && function_ready "$port"; then continue; fi
+    stop_pid "fn-$name"
+    require_free_port "$port" "function $name (of-watchdog)" FUNCTION_PORT_BASE
+    require_free_port "$metrics" "function $name (of-watchdog metrics)" FUNCTION_PORT_BASE
+    require_free_port "$app" "function $name (uvicorn behind its watchdog)" FUNCTION_PORT_BASE
+    (cd "$ROOT_DIR" && export_env && spawn "fn-$name" "$(app_python)" -m shared.gateway.local exec "$name" \
+      --watchdog "$watchdog" --state-dir "$STATE_DIR")
+    pending+=("$name:$port")
+  done < <(function_plan)
+  ((${#pending[@]})) || { ok "functions already running under of-watchdog"; return 0; }
+  local deadline=$((SECONDS + ${FUNCTION_START_TIMEOUT:-120})) entry still
+  while ((${#pending[@]})); do
+    still=()
+    for entry in "${pending[@]}"; do
+      name="${entry%%:*}"; port="${entry##*:}"
+      if function_ready "$port"; then continue; fi
+      if ! pid_alive "fn-$name"; then
+        tail -n 15 "$LOG_DIR/fn-$name.log" >&2 || true
+        die "function $name (of-watchdog + uvicorn) exited during start-up; full log: $LOG_DIR/fn-$name.log"
+      fi
+      if ((SECONDS >= deadline)); then
+        tail -n 15 "$LOG_DIR/fn-$name.log" >&2 || true
+        die "function $name (of-watchdog on port $port) was not ready after ${FUNCTION_START_TIMEOUT:-120}s; full log: $LOG_DIR/fn-$name.log"
+      fi
+      still+=("$entry")
+    done
+    pending=("${still[@]+"${still[@]}"}")
+    ((${#pending[@]})) && sleep 0.3
+  done
+  ok "functions under of-watchdog $OF_WATCHDOG_VERSION ready in $(elapsed $t0)"
+}
+
+# SIGTERM to every watchdog at once (it forwards SIGTERM to uvicorn, which finishes in-flight requests).
+stop_functions() {
+  local f name pid pids=()
+  for f in "$RUN_DIR"/fn-*.pid; do
+    [[ -f "$f" ]] || continue
+    pid="$(cat "$f")"
+    if kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid" 2>/dev/null || true; pids+=("$pid"); fi
+  done
+  for _ in $(seq 1 75); do
+    local alive=0
+    for pid in "${pids[@]+"${pids[@]}"}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    ((alive)) || break
+    sleep 0.2
+  done
+  for f in "$RUN_DIR"/fn-*.pid; do
+    [[ -f "$f" ]] || continue
+    name="$(basename "$f" .pid)"
+    stop_pid "$name"  # whatever is left of the process group (uvicorn), then the pid file
+  done
+}
+
 start_gateway() {
+  install_of_watchdog
+  start_functions
   if gateway_ready; then ok "gateway already running on $BIND_HOST:$GATEWAY_PORT"; return 0; fi
   require_free_port "$GATEWAY_PORT" "local gateway" GATEWAY_PORT
-  (cd "$ROOT_DIR" && export_env && spawn gateway "$(app_python)" -m shared.gateway --host "$BIND_HOST" --port "$GATEWAY_PORT")
+  (cd "$ROOT_DIR" && export_env && spawn gateway "$(app_python)" -m shared.gateway --watchdogs \
+    --host "$BIND_HOST" --port "$GATEWAY_PORT")
   wait_ready gateway 60 gateway_ready
-  ok "gateway on http://$BIND_HOST:$GATEWAY_PORT"
+  ok "gateway on http://$BIND_HOST:$GATEWAY_PORT → each function's of-watchdog"
+}
+
+# The gateway component is the router and the functions behind it: restarting it reloads function code.
+stop_gateway() {
+  stop_pid gateway
+  stop_functions
 }
