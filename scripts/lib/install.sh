@@ -76,6 +76,33 @@ install_go_tools() {
   go_install minio github.com/minio/minio "$MINIO_VERSION" minio
   go_install_pinned_tool faas-cli github.com/openfaas/faas-cli faas-cli
   install_of_watchdog
+  install_k8s_validation
+}
+
+k8s_schema_dir() { echo "$CACHE_DIR/k8s-schemas/v$K8S_SCHEMA_VERSION-standalone-strict"; }
+
+# kubeconform (Go proxy) + standalone schemas made from the kubernetes-validate wheel (PyPI), for
+# tests/deploy/test_k8s.py: validating deploy/k8s needs no network after this.
+install_k8s_validation() {
+  go_install kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION" kubeconform
+  local out; out="$(k8s_schema_dir)"
+  if [[ -f "$out/.complete" ]]; then ok "Kubernetes $K8S_SCHEMA_VERSION schemas for kubeconform (cached)"; return 0; fi
+  local venv; venv="$(tool_venv "kubernetes-validate-$KUBERNETES_VALIDATE_VERSION")"
+  step "kubernetes-validate $KUBERNETES_VALIDATE_VERSION → standalone Kubernetes $K8S_SCHEMA_VERSION schemas (first run only)"
+  if [[ ! -f "$venv/.complete" ]]; then
+    rm -rf "$venv"; make_venv "$venv"
+    "$venv/bin/pip" install -q "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" >"$LOG_DIR/kubernetes-validate-venv.log" 2>&1 \
+      || die "installing kubernetes-validate failed; log: $LOG_DIR/kubernetes-validate-venv.log"
+    touch "$venv/.complete"
+  fi
+  local src
+  src="$("$venv/bin/python" -c 'import kubernetes_validate, os; print(os.path.dirname(kubernetes_validate.__file__))')/kubernetes-json-schema/v$K8S_SCHEMA_VERSION-local-strict"
+  [[ -f "$src/_definitions.json" ]] || die "kubernetes-validate $KUBERNETES_VALIDATE_VERSION has no schemas for Kubernetes $K8S_SCHEMA_VERSION ($src); pin K8S_SCHEMA_VERSION to one it ships"
+  rm -rf "$out"
+  "$venv/bin/python" "$ROOT_DIR/deploy/k8s/standalone_schemas.py" "$src" "$out" >>"$LOG_DIR/kubernetes-validate-venv.log" 2>&1 \
+    || die "making standalone Kubernetes schemas failed; log: $LOG_DIR/kubernetes-validate-venv.log"
+  touch "$out/.complete"
+  ok "Kubernetes $K8S_SCHEMA_VERSION schemas for kubeconform"
 }
 
 of_watchdog_path() { echo "$CACHE_DIR/bin/of-watchdog-$OF_WATCHDOG_VERSION/fwatchdog"; }

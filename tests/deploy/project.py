@@ -12,7 +12,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 # What a faas-cli run needs from the repo (symlinks kept, so a broken template link shows up).
-STACK_FILES = ("stack.yml", "template", "functions", "shared", "piccolo_conf.py", "pyproject.toml",
+STACK_FILES = ("stack.yml", "template", "functions", "shared", "piccolo_conf.py", "piccolo_migrations", "pyproject.toml",
                "README.md", "Dockerfile.fn", ".dockerignore")
 
 
