@@ -103,7 +103,7 @@ start_functions() {
     pending+=("$name:$port")
   done < <(function_plan)
   ((${#pending[@]})) || { ok "functions already running under of-watchdog"; return 0; }
-  local deadline=$((SECONDS + ${FUNCTION_START_TIMEOUT:-120})) entry still
+  local deadline=$((SECONDS + ${FUNCTION_START_TIMEOUT:-120})) entry still started=("${pending[@]}")
   while ((${#pending[@]})); do
     still=()
     for entry in "${pending[@]}"; do
@@ -111,10 +111,12 @@ start_functions() {
       if function_ready "$port"; then continue; fi
       if ! pid_alive "fn-$name"; then
         tail -n 15 "$LOG_DIR/fn-$name.log" >&2 || true
+        stop_started_functions "${started[@]}"
         die "function $name (of-watchdog + uvicorn) exited during start-up; full log: $LOG_DIR/fn-$name.log"
       fi
       if ((SECONDS >= deadline)); then
         tail -n 15 "$LOG_DIR/fn-$name.log" >&2 || true
+        stop_started_functions "${started[@]}"
         die "function $name (of-watchdog on port $port) was not ready after ${FUNCTION_START_TIMEOUT:-120}s; full log: $LOG_DIR/fn-$name.log"
       fi
       still+=("$entry")
@@ -123,6 +125,15 @@ start_functions() {
     ((${#pending[@]})) && sleep 0.3
   done
   ok "functions under of-watchdog $OF_WATCHDOG_VERSION ready in $(elapsed $t0)"
+}
+
+# A failed start leaves nothing half-up: the functions this attempt started are stopped (quietly).
+stop_started_functions() {
+  local entry f
+  for entry in "$@"; do
+    f="$(pid_file "fn-${entry%%:*}")"
+    [[ -f "$f" ]] && { kill -KILL -- "-$(cat "$f")" 2>/dev/null || true; rm -f "$f"; }
+  done
 }
 
 # SIGTERM to every watchdog at once (it forwards SIGTERM to uvicorn, which finishes in-flight requests).
@@ -151,8 +162,10 @@ start_gateway() {
   start_functions
   if gateway_ready; then ok "gateway already running on $BIND_HOST:$GATEWAY_PORT"; return 0; fi
   require_free_port "$GATEWAY_PORT" "local gateway" GATEWAY_PORT
+  # The port chosen now, not the one the env file remembers.
+  local port="$GATEWAY_PORT"
   (cd "$ROOT_DIR" && export_env && spawn gateway "$(app_python)" -m shared.gateway --watchdogs \
-    --host "$BIND_HOST" --port "$GATEWAY_PORT")
+    --host "$BIND_HOST" --port "$port")
   wait_ready gateway 60 gateway_ready
   ok "gateway on http://$BIND_HOST:$GATEWAY_PORT → each function's of-watchdog"
 }

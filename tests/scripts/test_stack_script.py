@@ -47,3 +47,42 @@ def test_help_lists_every_command(tmp_path):
     assert result.returncode == 0 and result.stderr == ""
     for command in ("up", "up --servers-only", "down", "status", "install", "migrate", "logs NAME", "restart"):
         assert f"scripts/stack {command}" in result.stdout or command in result.stdout, command
+
+
+def _free_port_range(size: int) -> int:
+    """A base port with `size` free ports above it, and +100/+200 (the function port plan)."""
+    for base in range(47100, 49000, 300):
+        ports = [base + offset + i for offset in (0, 100, 200) for i in range(size)]
+        free = True
+        for port in ports:
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    free = False
+                    break
+        if free:
+            return base
+    raise RuntimeError("no free port range")
+
+
+def test_a_function_that_cannot_start_ends_with_one_line_naming_it_and_its_log(tmp_path):
+    # The real env of this test run, except a malformed pool size: the apps opening the database fail
+    # their lifespan startup (SettingsError), so uvicorn exits and so does its watchdog.
+    skip = ("DATABASE_POOL_MAX_SIZE", "GATEWAY_PORT", "FUNCTION_PORT_BASE", "PATH", "HOME")
+    env_text = "\n".join(f"{k}={v}" for k, v in os.environ.items()
+                         if k.isupper() and "\n" not in v and " " not in v and k not in skip)
+    (tmp_path / "env").write_text(env_text + "\nDATABASE_POOL_MAX_SIZE=ten\n")
+    env = {"BOKAI_STATE_DIR": str(tmp_path), "FUNCTION_PORT_BASE": str(_free_port_range(20)),
+           "GATEWAY_PORT": str(_free_port_range(1) + 99)}
+    try:
+        result = run_stack("start", "gateway", env=env, timeout=180)
+    finally:
+        run_stack("stop", "gateway", env=env, timeout=120)
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: function ") and "exited during start-up; full log: " in last, result.stderr
+    name = last.split()[2]
+    log = tmp_path / "logs" / f"fn-{name}.log"
+    assert str(log) in last and "Application startup failed" in log.read_text()
+    assert not list((tmp_path / "run").glob("fn-*.pid")), "the functions started by the failed attempt are stopped"
