@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 import re
 
+import httpx
+import pytest
+
 from tests.deploy.project import ROOT
+from tests.deploy.watchdog import start_watchdog
 
 # Names as the components define them (histograms are queried as <name>_bucket):
 KNOWN_METRICS = {
@@ -38,3 +42,19 @@ def test_dashboard_queries_only_known_metrics():
     assert used <= KNOWN_METRICS, used - KNOWN_METRICS
     families = {name.split("_")[0].split(":")[0] for name in used}
     assert {"gateway", "http", "dramatiq", "vllm"} <= families, "one panel group per component"
+
+
+@pytest.mark.integration
+def test_watchdog_panels_query_metrics_a_running_of_watchdog_exports(tmp_path):
+    """The watchdog's names come from the real binary (tests/deploy/watchdog.py), not from a list."""
+    dashboard = json.loads((ROOT / "deploy" / "grafana" / "bokai.json").read_text())
+    queried = {n for panel in dashboard["panels"] for t in panel["targets"]
+               for n in re.findall(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\{", t["expr"]) if n.startswith("http_")}
+    watchdog = start_watchdog("health", tmp_path)
+    try:
+        assert httpx.get(watchdog.url + "/_/live", timeout=5).status_code == 200  # histograms get samples
+        exported = {name for name, _ in watchdog.metrics()}
+    finally:
+        watchdog.stop()
+    assert queried, "the dashboard has watchdog panels"
+    assert queried <= exported, queried - exported
