@@ -14,7 +14,15 @@ from uuid import UUID
 
 import msgspec
 
-from shared.knowledge.service import MAX_DOCUMENT_BYTES, DocumentTooLarge, InvalidRequest, _view, safe_filename
+from shared.knowledge.service import (
+    MAX_DOCUMENT_BYTES,
+    DocumentTooLarge,
+    InvalidRequest,
+    _view,
+    display_filename,
+    display_title,
+    safe_filename,
+)
 from shared.knowledge.schemas import DocumentView
 from shared.knowledge.stores import KnowledgeStores
 from shared.knowledge.tables import KnowledgeDocument
@@ -42,9 +50,9 @@ class UploadTicket(msgspec.Struct, rename="camel", kw_only=True):
 
 async def start_upload(stores: KnowledgeStores, tenant_id: UUID, user_id: UUID | None,
                        request: UploadRequest) -> UploadTicket:
-    filename = request.filename.strip()
-    if not filename or len(filename) > 255:
-        raise InvalidRequest("Give the file's name (1-255 characters).")
+    if not request.filename.strip() or len(request.filename) > 1024:
+        raise InvalidRequest("Give the file's name (at most 1024 characters; it is shortened to 255).")
+    filename, title = display_filename(request.filename), display_title(request.title)
     if request.size_bytes is not None and request.size_bytes > MAX_DOCUMENT_BYTES:
         raise DocumentTooLarge()
     if request.size_bytes is not None and request.size_bytes <= 0:
@@ -53,8 +61,8 @@ async def start_upload(stores: KnowledgeStores, tenant_id: UUID, user_id: UUID |
     key = f"uploads/{document_id}/{safe_filename(filename)}"
     now = datetime.now(timezone.utc)
     row = KnowledgeDocument(
-        id=document_id, tenant_id=tenant_id, title=(request.title or filename).strip()[:255],
-        filename=filename[:255], object_key=key, size_bytes=0, status=AWAITING_UPLOAD,
+        id=document_id, tenant_id=tenant_id, title=title or filename,
+        filename=filename, object_key=key, size_bytes=0, status=AWAITING_UPLOAD,
         uploaded_by=user_id, created_at=now, updated_at=now,
     )
     async with tenant_tx(tenant_id):

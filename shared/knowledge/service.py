@@ -53,6 +53,27 @@ def safe_filename(name: str) -> str:
     return f"{stem}.{extension}" if extension else stem
 
 
+# Control characters (NUL cannot even be stored) and bidirectional overrides that disguise extensions
+# ("invoice\u202efdp.exe"): neither belongs in a name shown to people.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def display_filename(name: str) -> str:
+    """The name stored and shown: its last path segment, no control characters, at most 255 characters.
+
+    '../../etc/passwd' → 'passwd'; Polish letters stay (unlike ``safe_filename``, which makes keys).
+    """
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = " ".join(_UNPRINTABLE.sub(" ", base).split())[:255].strip()
+    return cleaned if cleaned not in ("", ".", "..") else "document"
+
+
+def display_title(title: str | None) -> str | None:
+    if title is None:
+        return None
+    return " ".join(_UNPRINTABLE.sub(" ", title).split())[:255] or None
+
+
 def _view(row: dict) -> DocumentView:
     return DocumentView(
         id=row["id"], title=row["title"], filename=row["filename"], content_type=row["content_type"],
@@ -69,8 +90,13 @@ async def add_document(stores: KnowledgeStores, tenant_id: UUID, user_id: UUID |
     ingestion job (the outbox: enqueued here, or by the relay if Redis is unreachable right now).
     ``ingest=False`` for callers that run ``ingest_document`` themselves.
     """
+    # Everything that can refuse the document is decided before its bytes reach the object store:
+    # a row insert failing after the upload would leave an object nothing points to.
     if size == 0:
         raise InvalidRequest("The file is empty.")
+    if size > MAX_DOCUMENT_BYTES:
+        raise DocumentTooLarge()
+    filename, title = display_filename(filename), display_title(title)
     async with tenant_tx(tenant_id):
         existing = await KnowledgeDocument.select(KnowledgeDocument.id).where(
             KnowledgeDocument.sha256 == sha256).first()
@@ -82,8 +108,8 @@ async def add_document(stores: KnowledgeStores, tenant_id: UUID, user_id: UUID |
     await stores.objects(tenant_id).put(key, body, length=size)
     now = datetime.now(timezone.utc)
     row = KnowledgeDocument(
-        id=document_id, tenant_id=tenant_id, title=(title or filename).strip()[:255] or name,
-        filename=filename[:255], object_key=key, size_bytes=size, sha256=sha256, status="pending",
+        id=document_id, tenant_id=tenant_id, title=title or filename,
+        filename=filename, object_key=key, size_bytes=size, sha256=sha256, status="pending",
         uploaded_by=user_id, created_at=now, updated_at=now,
     )
     async with tenant_tx(tenant_id):
