@@ -16,6 +16,8 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ControllerRouterHandler
 
 from shared.auth.guard import PRINCIPAL_DEPENDENCY
+from shared.http.cors import cors_headers
+from shared.http.security import security_headers
 from shared.http.input_guard import input_guard
 from shared.http.metrics import http_metrics, metrics_page
 
@@ -85,5 +87,7 @@ def make_function_app(
             render_plugins=[SwaggerRenderPlugin()],
         ),
         logging_config=_LOGGING,
+        # CORS for the browser frontend (CORS_ALLOWED_ORIGINS) and security headers, on every response.
+        before_send=[cors_headers, security_headers],
         debug=False,
     )
