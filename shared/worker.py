@@ -25,9 +25,12 @@ if WORKER_METRICS:
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", DB_PATH)
 
 from shared.broker import broker  # noqa: E402
+from shared.infra.llm import LlmSettings  # noqa: E402
 from shared.infra.postgres import close_pool, open_pool  # noqa: E402
+from shared.ops.metrics import initialise_worker_series  # noqa: E402
 from shared.ops.stats import refresh_database_gauges, refresh_queue_gauges  # noqa: E402
 from shared.ops.supervisor import WorkerSupervisor  # noqa: E402
+from shared.settings import load  # noqa: E402
 from shared.outbox.relay import OutboxRelay  # noqa: E402
 
 # Actor modules are listed here as domains add them; importing registers the actors.
@@ -41,14 +44,22 @@ logger = logging.getLogger("bokai.worker")
 class ProcessResources(dramatiq.Middleware):
     """Opens the Postgres pool when a worker process boots and closes it on shutdown."""
 
-    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+    def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        # Before the worker threads start (the AsyncIO middleware, added first, has started the
+        # loop by now): a job taken at once from a backlog must find the pool open, or its
+        # transaction would use a stray connection the pool then refuses to take back.
         get_event_loop_thread().run_coroutine(open_pool())
+        initialise_worker_series({load(LlmSettings).model})
+
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         ready_file = os.environ.get("WORKER_READY_FILE")
         if ready_file:
             Path(ready_file).write_text(",".join(sorted(broker.get_declared_queues())) or "none yet")
         logger.info("worker ready, queues: %s", sorted(broker.get_declared_queues()))
 
-    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+    def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        # After the worker threads finished their jobs (and before the AsyncIO middleware, added
+        # first and so called last, stops the loop): in-flight jobs keep their pool to the end.
         get_event_loop_thread().run_coroutine(close_pool())
 
 

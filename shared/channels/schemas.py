@@ -8,6 +8,8 @@ from uuid import UUID
 
 import msgspec
 
+from shared.ops.channel_health import ChannelHealth
+
 Email = Annotated[str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
 Host = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9.-]+$", min_length=1, max_length=253)]
 HttpsUrl = Annotated[str, msgspec.Meta(pattern=r"^https://[^\s]+$", max_length=500)]
@@ -23,6 +25,8 @@ class AccountView(msgspec.Struct, kw_only=True, rename="camel"):
     last_error: str | None
     last_synced_at: datetime | None
     created_at: datetime
+    # Is it working for the seller right now, and if not why (shared.ops.channel_health).
+    health: ChannelHealth | None = None
 
 
 class AccountList(msgspec.Struct, kw_only=True, rename="camel"):

@@ -18,6 +18,7 @@ from shared.channels.schemas import (AccountView, DeviceFlowStarted, DevicePollR
                                      EmailAccountRequest, GenericAccountCreated, GenericAccountRequest)
 from shared.channels.tables import ChannelAccount
 from shared.infra.redis import redis_client
+from shared.ops.channel_health import ChannelHealth, channel_health
 from shared.tenancy.db import tenant_tx
 from shared.tenancy.ids import InvalidTenantId, parse_tenant_id
 from shared.tenancy.keys import TenantKeys
@@ -39,20 +40,22 @@ _VIEW_COLUMNS = (ChannelAccount.id, ChannelAccount.platform, ChannelAccount.exte
                  ChannelAccount.last_synced_at, ChannelAccount.created_at)
 
 
-def _view(row: dict) -> AccountView:
-    return AccountView(**row)
+def _view(row: dict, health: ChannelHealth | None = None) -> AccountView:
+    return AccountView(**row, health=health)
 
 
 async def list_accounts(tenant_id: UUID) -> list[AccountView]:
     async with tenant_tx(tenant_id):
         rows = await ChannelAccount.select(*_VIEW_COLUMNS).order_by(ChannelAccount.created_at)
-    return [_view(row) for row in rows]
+        health = await channel_health(rows)
+    return [_view(row, health[row["id"]]) for row in rows]
 
 
 async def get_account(tenant_id: UUID, account_id: UUID) -> AccountView | None:
     async with tenant_tx(tenant_id):
         row = await ChannelAccount.select(*_VIEW_COLUMNS).where(ChannelAccount.id == account_id).first()
-    return _view(row) if row else None
+        health = await channel_health([row]) if row else {}
+    return _view(row, health[row["id"]]) if row else None
 
 
 async def disconnect(tenant_id: UUID, account_id: UUID) -> bool:

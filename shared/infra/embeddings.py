@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, ClassVar
 
+from shared.ops.llm_metrics import observe_embedding_call
 from shared.settings import Settings, load
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
+    from redis.asyncio import Redis
+
+    from shared.tenancy.fairness import FairGate
 
 
 class EmbeddingSettings(Settings, frozen=True, kw_only=True):
@@ -18,8 +23,19 @@ class EmbeddingSettings(Settings, frozen=True, kw_only=True):
     query_model: str = "e5-query"
     passage_model: str = "e5-passage"
     dimensions: int = 384
-    timeout_seconds: float = 30.0
-    max_retries: int = 2
+    # Fail fast rather than queue behind other sellers' work (shared/tenancy/fairness.py).
+    timeout_seconds: float = 10.0
+    max_retries: int = 1
+    # e5 reads ~512 tokens (~2000 characters of Polish); more only costs server time: a query keeps its
+    # newest characters (where the question is), a passage its first.
+    max_query_chars: int = 2000
+    max_passage_chars: int = 2000
+    # Texts per request are grouped up to this many characters, so no request holds the server long.
+    call_char_budget: int = 4000
+    # Calls one seller (or the untagged background lane) may have at the server at once.
+    calls_per_lane: int = 2
+    wait_seconds: float = 20.0
+    interactive_wait_seconds: float = 5.0
 
 
 class Embedder:
@@ -35,17 +51,47 @@ class Embedder:
             timeout=self.settings.timeout_seconds,
             max_retries=self.settings.max_retries,
         )
+        self._gate: FairGate | None = None
+        self._gate_redis: Redis | None = None
 
     async def embed_queries(self, texts: list[str]) -> list[list[float]]:
-        return await self._embed(self.settings.query_model, texts)
+        limit = self.settings.max_query_chars
+        return await self._fair_embed(self.settings.query_model, [t[-limit:] for t in texts])
 
     async def embed_passages(self, texts: list[str]) -> list[list[float]]:
-        return await self._embed(self.settings.passage_model, texts)
+        limit = self.settings.max_passage_chars
+        return await self._fair_embed(self.settings.passage_model, [t[:limit] for t in texts])
+
+    async def _fair_embed(self, model: str, texts: list[str]) -> list[list[float]]:
+        """Raises ``shared.tenancy.fairness.ModelServerBusy`` when no slot frees up in time."""
+        vectors: list[list[float]] = []
+        for batch in batches_within(texts, self.settings.call_char_budget):
+            async with self._fair_gate().slot():
+                vectors += await self._embed(model, batch)
+        return vectors
+
+    def _fair_gate(self) -> FairGate:
+        if self._gate is None:
+            from shared.infra.redis import make_redis
+            from shared.tenancy.fairness import FairGate
+
+            self._gate_redis = make_redis()
+            self._gate = FairGate(self._gate_redis, "embeddings", per_lane=self.settings.calls_per_lane,
+                                  wait_seconds=self.settings.wait_seconds,
+                                  interactive_wait_seconds=self.settings.interactive_wait_seconds,
+                                  hold_seconds=self.settings.timeout_seconds * (self.settings.max_retries + 1) + 5)
+        return self._gate
 
     async def _embed(self, model: str, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        response = await self._client.embeddings.create(model=model, input=texts)
+        started = time.perf_counter()
+        try:
+            response = await self._client.embeddings.create(model=model, input=texts)
+        except Exception:
+            observe_embedding_call(time.perf_counter() - started, "error")
+            raise
+        observe_embedding_call(time.perf_counter() - started, "ok")
         vectors = [item.embedding for item in sorted(response.data, key=lambda d: d.index)]
         for vector in vectors:
             if len(vector) != self.settings.dimensions:
@@ -56,3 +102,19 @@ class Embedder:
 
     async def close(self) -> None:
         await self._client.close()
+        if self._gate_redis is not None:
+            await self._gate_redis.aclose()
+
+
+def batches_within(texts: list[str], char_budget: int) -> list[list[str]]:
+    """Consecutive texts grouped up to ``char_budget`` characters (a longer text goes alone)."""
+    batches: list[list[str]] = []
+    size = 0
+    for text in texts:
+        if batches and size + len(text) <= char_budget:
+            batches[-1].append(text)
+            size += len(text)
+        else:
+            batches.append([text])
+            size = len(text)
+    return batches

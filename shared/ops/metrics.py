@@ -10,6 +10,8 @@ functions serve them on ``/metrics`` (``shared.http.metrics``). Gauges describin
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from prometheus_client import Counter, Gauge, Histogram
 
 _LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 40.0, 80.0)
@@ -35,6 +37,9 @@ WAITING_FOR_HUMAN = _system_gauge("bokai_conversations_waiting_for_human",
                                   "Conversations handed to a person, by reason.", ("reason",))
 CHANNEL_CONNECTIONS = _system_gauge("bokai_channel_connections", "Marketplace connections by platform and status.",
                                     ("platform", "status"))
+CHANNELS_DEGRADED = _system_gauge("bokai_channels_degraded",
+                                  "Connected accounts the seller sees as not working (failed or retried replies, "
+                                  "stalled polling), by platform.", ("platform",))
 SYNC_LAG = _system_gauge("bokai_channel_sync_lag_seconds",
                          "Longest time since a connected polled account was last synced.", ("platform",))
 QUEUE_LENGTH = _system_gauge("bokai_queue_length", "Jobs waiting in a Dramatiq queue (delayed ones included).",
@@ -55,3 +60,23 @@ LLM_TOKENS = Counter("bokai_llm_tokens_total", "Tokens the LLM reported, by mode
 LLM_COST = Counter("bokai_llm_cost_pln_total", "LLM spend at list prices, PLN, by model.", ("model",))
 EMBEDDING_LATENCY = Histogram("bokai_embedding_request_duration_seconds", "Embedding requests by outcome.",
                               ("outcome",), buckets=_LATENCY_BUCKETS)
+
+PLATFORMS = ("allegro", "olx", "email", "amazon", "emag", "generic")
+DELIVERY_OUTCOMES = ("sent", "sent_reconciled", "retry", "refused", "uncertain")
+LLM_OUTCOMES = ("ok", "empty", "unavailable")
+
+
+def initialise_worker_series(llm_models: Iterable[str]) -> None:
+    """Create every known label combination at 0 when a worker boots, so rate() and the alerts see
+    a 0 before the first event and every metric is on the scrape page from the start."""
+    for platform in PLATFORMS:
+        for outcome in DELIVERY_OUTCOMES:
+            DELIVERIES.labels(platform, outcome)
+    for model in llm_models:
+        for outcome in LLM_OUTCOMES:
+            LLM_LATENCY.labels(model, outcome)
+        LLM_TOKENS.labels(model, "prompt")
+        LLM_TOKENS.labels(model, "completion")
+        LLM_COST.labels(model)
+    for outcome in ("ok", "error"):
+        EMBEDDING_LATENCY.labels(outcome)

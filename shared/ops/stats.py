@@ -18,7 +18,7 @@ _UNLABELLED = {
 }
 _LABELLED = {
     "replies_pending": metrics.REPLIES_PENDING, "waiting_for_human": metrics.WAITING_FOR_HUMAN,
-    "sync_lag": metrics.SYNC_LAG,
+    "sync_lag": metrics.SYNC_LAG, "channels_degraded": metrics.CHANNELS_DEGRADED,
 }
 # Label sets reported before: set to 0 when they disappear (a cleared gauge would keep its last
 # value in the multi-process files, and "no longer waiting" must read as 0, not as the old count).
@@ -38,6 +38,8 @@ async def refresh_database_gauges() -> None:
         rows = await connection.fetch("SELECT metric, label, value FROM ops_stats()")
     unlabelled = dict.fromkeys(_UNLABELLED, 0.0)
     labelled: dict[str, dict[tuple[str, ...], float]] = {key: {} for key in _LABELLED}
+    labelled["replies_pending"] = {("approved",): 0.0, ("sending",): 0.0}
+    labelled["channels_degraded"] = {(platform,): 0.0 for platform in metrics.PLATFORMS}
     connections: dict[tuple[str, ...], float] = {}
     for metric, label, value in rows:
         if metric in _UNLABELLED:

@@ -1,0 +1,95 @@
+"""The fault stack's own processes: a worker and the webhooks function, each kept running by a
+restart loop — what Kubernetes' restartPolicy: Always (or systemd Restart=always) does in production.
+Nothing here restarts a process that is alive; "no manual restart" means nobody else does either."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Supervised:
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], log_dir: Path) -> None:
+        self.name, self.argv, self.env = name, argv, env
+        self.log = log_dir / f"faults-{name}.log"
+        self.process: subprocess.Popen | None = None
+        self.restarts = 0
+        self._stopping = False
+        self._task: asyncio.Task | None = None
+
+    def _spawn(self) -> None:
+        with self.log.open("a") as log:
+            log.write(f"--- start {time.strftime('%H:%M:%S')}\n")
+            log.flush()
+            self.process = subprocess.Popen(self.argv, cwd=ROOT, env=self.env, start_new_session=True,
+                                            stdout=log, stderr=subprocess.STDOUT)
+
+    async def _keep_running(self) -> None:
+        while not self._stopping:
+            if self.process is None or self.process.poll() is not None:
+                if self.process is not None:
+                    self.restarts += 1
+                    await asyncio.sleep(1.0)  # the orchestrator's restart delay
+                    if self._stopping:
+                        return
+                self._spawn()
+            await asyncio.sleep(0.2)
+
+    def start(self) -> None:
+        self._spawn()
+        self._task = asyncio.create_task(self._keep_running())
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group (the dramatiq parent and its worker processes)."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._task is not None:
+            await self._task
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                await asyncio.to_thread(self.process.wait, 30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def worker(env: dict[str, str], log_dir: Path, ready_file: Path) -> Supervised:
+    return Supervised("worker", [sys.executable, "-m", "dramatiq", "shared.worker", "--processes", "1",
+                                 "--threads", "4"], {**env, "WORKER_READY_FILE": str(ready_file)}, log_dir)
+
+
+def webhooks(env: dict[str, str], log_dir: Path, port: int) -> Supervised:
+    return Supervised("webhooks", [sys.executable, "-m", "uvicorn", "functions.webhooks.handler:app",
+                                   "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+                      env, log_dir)
+
+
+async def wait_http(url: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient(timeout=2) as client:
+        while time.monotonic() < deadline:
+            try:
+                if (await client.get(url)).status_code < 500:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f}s")
+
+
+def stack(*args: str) -> None:
+    """scripts/stack on the fault stack (BOKAI_STATE_DIR and the *_PORT variables are in the environment)."""
+    subprocess.run([str(ROOT / "scripts" / "stack"), *args], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -1,0 +1,229 @@
+"""The fault suite: every fault of issue 17 against a private second stack, one table per fault.
+
+    scripts/faults                      # all faults (starts and stops the fault stack itself)
+    scripts/faults redis_restart llm_down   # some of them
+
+For each fault: a fresh seller (autopilot on, a policy document, a generic channel whose callback is
+a recording receiver), N distinct customer messages through the signed generic webhook from a
+retrying client, the fault injected after a third of them, then wait until everything settled.
+Passes when every message was accepted, stored exactly once, and answered or handed to a person
+with a reason (none stuck), and no customer got a reply twice — with nobody restarting anything:
+the worker and the webhooks function run under a restart loop standing in for Kubernetes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+STATE_DIR = Path(os.environ.get("BOKAI_STATE_DIR", ""))
+MESSAGES = int(os.environ.get("FAULTS_MESSAGES", "10"))
+SPACING_SECONDS = float(os.environ.get("FAULTS_SPACING_SECONDS", "0.4"))
+WEBHOOKS_PORT = int(os.environ.get("FAULTS_WEBHOOKS_PORT", "58191"))
+
+# Timings of the worker tuned down so each fault settles in seconds, not minutes: the same code
+# paths as production, with shorter configured bounds (production defaults in shared/broker.py etc.).
+APP_OVERRIDES = {
+    "BROKER_HEARTBEAT_TIMEOUT_SECONDS": "10", "BROKER_MAINTENANCE_INTERVAL_SECONDS": "3",
+    "OUTBOX_RELAY_INTERVAL_SECONDS": "1", "OUTBOX_MIN_AGE_SECONDS": "2",
+    "AI_LLM_RETRY_DELAYS_SECONDS": "15,30,45", "REPLIES_DELIVERY_BACKOFF_BASE_MS": "1000",
+    "REPLIES_DELIVERY_BACKOFF_MAX_MS": "8000", "GENERIC_CHANNEL_ALLOW_PRIVATE_CALLBACKS": "true",
+    "AI_QUIET_PERIOD_SECONDS": "2",
+}
+
+
+def load_env() -> dict[str, str]:
+    env_file = STATE_DIR / "env.faults"
+    if not env_file.exists():
+        sys.exit(f"no {env_file}: run this through scripts/faults")
+    env = dict(os.environ)
+    for line in env_file.read_text().splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key and not key.startswith("#"):
+            env[key] = value
+    env.update(APP_OVERRIDES)
+    return env
+
+
+@dataclass
+class Fault:
+    name: str
+    description: str
+    inject: Callable[["Run"], Awaitable[None]]
+    settle_seconds: float = 120
+
+
+class Run:
+    """What a fault can act on: the stack's servers, the supervised processes, the receiver."""
+
+    def __init__(self, worker, webhooks, receiver) -> None:
+        self.worker, self.webhooks, self.receiver = worker, webhooks, receiver
+
+    async def outage(self, server: str, seconds: float) -> None:
+        from tests.faults.processes import stack
+
+        await asyncio.to_thread(stack, "stop", server)
+        await asyncio.sleep(seconds)
+        await asyncio.to_thread(stack, "start", server)
+
+
+async def _kill_worker(run: Run) -> None:
+    run.worker.kill()
+
+
+async def _callback_503(run: Run) -> None:
+    for _ in range(6):
+        run.receiver.respond_with(503, **{"Retry-After": "1"})
+
+
+async def _kill_after_accept(run: Run) -> None:
+    run.receiver.hold_responses = True
+    try:
+        await asyncio.wait_for(run.receiver.holding.wait(), timeout=90)
+        run.worker.kill()  # the callback has accepted the reply; the worker dies before recording it
+    finally:
+        run.receiver.hold_responses = False
+        run.receiver.release()
+
+
+FAULTS = [
+    Fault("worker_sigkill", "worker process group SIGKILLed mid-batch", _kill_worker),
+    Fault("redis_restart", "Redis stopped for 5 s and started again", lambda r: r.outage("redis", 5)),
+    Fault("postgres_restart", "Postgres stopped for 5 s and started again", lambda r: r.outage("postgres", 5)),
+    Fault("llm_down", "LLM server down for 60 s", lambda r: r.outage("llm", 60), settle_seconds=180),
+    Fault("weaviate_down", "Weaviate down for 30 s", lambda r: r.outage("weaviate", 30), settle_seconds=150),
+    Fault("embeddings_down", "embedding server down for 30 s", lambda r: r.outage("embeddings", 30),
+          settle_seconds=150),
+    Fault("callback_503", "seller callback answers 503 six times, then 200", _callback_503),
+    Fault("kill_after_accept", "worker killed right after the callback accepted a reply", _kill_after_accept),
+]
+
+
+async def run_fault(fault: Fault, run: Run, index: int):
+    import httpx
+
+    from tests.faults.scenario import (QUESTIONS, Outcome, classify, deliveries_by_reply, message_body,
+                                       new_seller, send_with_retries, settle, wait_ingested)
+
+    result = Outcome(fault.name)
+    tenant_id, document_id = await new_seller(f"{fault.name.replace('_', '-')}", run.receiver.url)
+    await wait_ingested(tenant_id, document_id)
+    from shared.channels.tables import ChannelAccount
+    from shared.tenancy.db import tenant_tx
+
+    async with tenant_tx(tenant_id):
+        account = await ChannelAccount.select(ChannelAccount.id).first()
+    path = f"/channels/{tenant_id}/{account['id']}/messages"
+    tag = f"{index}-{int(time.time())}"
+    refs = [f"m-{tag}-{i}" for i in range(MESSAGES)]
+    conversations = {f"chat-{tag}-{i}" for i in range(MESSAGES)}
+    restarts_before = {"worker": run.worker.restarts, "webhooks": run.webhooks.restarts}
+    deadline = time.monotonic() + fault.settle_seconds + 60
+
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{WEBHOOKS_PORT}", timeout=30) as client:
+        async def one(i: int) -> tuple[bool, int]:
+            await asyncio.sleep(i * SPACING_SECONDS)
+            body = message_body(refs[i], f"chat-{tag}-{i}", f"{QUESTIONS[i % len(QUESTIONS)]} (nr {i + 1})")
+            return await send_with_retries(client, path, body, deadline)
+
+        senders = [asyncio.create_task(one(i)) for i in range(MESSAGES)]
+        await asyncio.sleep(MESSAGES // 3 * SPACING_SECONDS)
+        await fault.inject(run)
+        sent = await asyncio.gather(*senders)
+    result.sent = MESSAGES
+    result.accepted = sum(ok for ok, _ in sent)
+    result.send_attempts = sum(n for _, n in sent)
+    rows, result.settle_seconds = await settle(tenant_id, refs, fault.settle_seconds)
+    copies = {r["ref"]: r["copies"] for r in rows}
+    result.stored_once = sum(1 for ref in refs if copies.get(ref) == 1)
+    result.stored_more = sum(1 for ref in refs if copies.get(ref, 0) > 1)
+    for row in rows:
+        outcome = classify(row)
+        if outcome:
+            result.outcomes[outcome] += 1
+        else:
+            result.stuck.append(f"{row['ref']}: reply {row['reply_status']}, conversation {row['conversation_status']}")
+    result.stuck += [f"{ref}: not stored" for ref in refs if ref not in copies]
+    await asyncio.sleep(2)  # a second delivery, if any, would arrive now
+    result.resent_same_reply, result.duplicate_deliveries = deliveries_by_reply(run.receiver, conversations)
+    result.restarts = {name: getattr(run, name).restarts - before for name, before in restarts_before.items()}
+    return result
+
+
+def print_table(fault: Fault, result) -> None:
+    rows = [
+        ("fault", fault.description),
+        ("messages sent / accepted (2xx)", f"{result.sent} / {result.accepted}  ({result.send_attempts} POSTs)"),
+        ("stored exactly once", f"{result.stored_once}" + (f"  (MORE THAN ONCE: {result.stored_more})"
+                                                           if result.stored_more else "")),
+        *((f"  {outcome}", str(n)) for outcome, n in sorted(result.outcomes.items())),
+        ("stuck (neither answered nor handed off)", str(len(result.stuck))),
+        ("replies delivered twice to a customer", str(result.duplicate_deliveries)),
+        ("reply re-sends absorbed by idempotency key", str(result.resent_same_reply)),
+        ("process restarts by the orchestrator loop", ", ".join(f"{k} {v}" for k, v in result.restarts.items())),
+        ("settled after", f"{result.settle_seconds:.0f} s"),
+        ("result", "PASS" if result.passed else "FAIL"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    print(f"\n== {fault.name} " + "=" * (width + 40 - len(fault.name)))
+    for key, value in rows:
+        print(f"  {key:<{width}}  {value}")
+    for line in result.stuck[:10]:
+        print(f"    stuck: {line}")
+
+
+async def main(selected: list[str]) -> int:
+    env = load_env()
+    os.environ.update(env)
+    from shared.infra.postgres import close_pool, open_pool
+    from shared.infra.redis import make_sync_redis
+    from tests.fakes.generic_receiver import GenericReceiver
+    from tests.faults import processes
+    from tests.faults.scenario import SECRET
+    from tests.support import serve
+
+    unknown = set(selected) - {f.name for f in FAULTS}
+    if unknown:
+        print(f"unknown fault(s): {', '.join(sorted(unknown))}; known: {', '.join(f.name for f in FAULTS)}")
+        return 2
+    faults = [f for f in FAULTS if not selected or f.name in selected]
+    make_sync_redis().flushdb()  # the fault stack's own Redis database: no jobs from an earlier run
+    log_dir = STATE_DIR / "logs"
+    ready = STATE_DIR / "run" / "faults-worker.ready"
+    ready.unlink(missing_ok=True)
+    worker = processes.worker(env, log_dir, ready)
+    webhooks = processes.webhooks(env, log_dir, WEBHOOKS_PORT)
+    receiver = GenericReceiver(SECRET.encode())
+    await open_pool()
+    started = time.monotonic()
+    results = []
+    try:
+        async with serve(receiver) as callback:
+            receiver.url = f"{callback.base_url}/hook"
+            worker.start()
+            webhooks.start()
+            await processes.wait_http(f"http://127.0.0.1:{WEBHOOKS_PORT}/_/live", 60)
+            while not ready.exists():
+                await asyncio.sleep(0.3)
+            run = Run(worker, webhooks, receiver)
+            for index, fault in enumerate(faults):
+                result = await run_fault(fault, run, index)
+                print_table(fault, result)
+                results.append(result)
+    finally:
+        await worker.stop()
+        await webhooks.stop()
+        await close_pool()
+    failed = [r.fault for r in results if not r.passed]
+    print(f"\n{len(results) - len(failed)}/{len(results)} faults passed in {time.monotonic() - started:.0f} s"
+          + (f"; FAILED: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(sys.argv[1:])))
