@@ -71,8 +71,12 @@ pinned_tool_path() {
   go_tool_path "$1" "$version" "$3"
 }
 
+# promtool validates and unit-tests deploy/prometheus/alerts.yml (tests/deploy/test_prometheus_rules.py).
+PROMTOOL_VERSION="${PROMTOOL_VERSION:-v0.316.0}"
+
 install_go_tools() {
   go_install weaviate github.com/weaviate/weaviate/cmd/weaviate-server "$WEAVIATE_VERSION" weaviate-server
+  go_install promtool github.com/prometheus/prometheus/cmd/promtool "$PROMTOOL_VERSION" promtool
   go_install minio github.com/minio/minio "$MINIO_VERSION" minio
   go_install_pinned_tool faas-cli github.com/openfaas/faas-cli faas-cli
   install_of_watchdog
