@@ -4,6 +4,7 @@ from typing import Annotated
 from uuid import UUID
 
 from litestar import delete, get, post
+from litestar.response import Redirect
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
@@ -13,6 +14,7 @@ from shared.auth.guard import requires
 from shared.auth.principal import Principal
 from shared.channels import service
 from shared.channels.errors import PlatformError
+from shared.channels.frontend import frontend_url, outcome_url
 from shared.channels.schemas import (AccountList, AccountView, DeviceFlowStarted, DevicePollRequest, DevicePollResult,
                                      EmailAccountCreated, EmailAccountRequest, GenericAccountCreated,
                                      GenericAccountRequest, OlxConnectStarted)
@@ -60,18 +62,29 @@ async def start_olx(principal: Caller) -> OlxConnectStarted:
     return OlxConnectStarted(authorize_url=await service.start_olx_connect(principal.tenant_id))
 
 
-@get("/olx/callback", summary="OLX redirects here after the seller approves (no session: the state proves it)")
+@get("/olx/callback", summary="OLX redirects here after the seller approves (no session: the state proves it)",
+     description="With CHANNELS_FRONTEND_URL set, answers 303 to the frontend with channel=olx&status=connected"
+                 "&accountId=… or status=error&reason=denied|expired|unavailable; otherwise JSON.")
 async def olx_callback(code: FromQuery[str | None] = None,
                        oauth_state: Annotated[str | None, QueryParameter(name="state")] = None,
-                       error: FromQuery[str | None] = None) -> AccountView:
+                       error: FromQuery[str | None] = None) -> AccountView | Redirect:
+    frontend = frontend_url()
     if error or not code or not oauth_state:
+        if frontend:
+            return Redirect(outcome_url(frontend, "olx", reason="denied"), status_code=303)
         raise InvalidInput("code", "OLX did not grant access; start connecting again from BOK-AI.")
     try:
         _, account = await service.complete_olx_connect(oauth_state, code)
     except service.InvalidRequest as problem:
+        if frontend:
+            return Redirect(outcome_url(frontend, "olx", reason="expired"), status_code=303)
         raise InvalidInput("state", str(problem)) from None
     except PlatformError:
+        if frontend:
+            return Redirect(outcome_url(frontend, "olx", reason="unavailable"), status_code=303)
         raise _platform_down("OLX") from None
+    if frontend:
+        return Redirect(outcome_url(frontend, "olx", account_id=str(account.id)), status_code=303)
     return account
 
 

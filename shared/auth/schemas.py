@@ -35,7 +35,8 @@ class SwitchTenantRequest(Body):
 
 
 class RefreshRequest(Body):
-    refresh_token: Annotated[str, Meta(min_length=1, max_length=200)]
+    # May be left out by a browser whose refresh token is in the httpOnly cookie (AUTH_REFRESH_COOKIE).
+    refresh_token: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
 
 
 class InviteRequest(Body):

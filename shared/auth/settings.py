@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from shared.settings import Settings, load
 
@@ -29,6 +29,14 @@ class AuthSettings(Settings, frozen=True, kw_only=True):
     # How many proxies in front of the function append to X-Forwarded-For (OpenFaaS gateway: 1).
     # 0 trusts no header, so a client cannot spoof its address past the per-address throttle.
     trusted_proxy_hops: int = 0
+    # Browser frontends: also set the refresh token as an httpOnly Secure cookie (shared/auth/cookies.py).
+    refresh_cookie: bool = False
+    refresh_cookie_name: str = "bokai_refresh"
+    # Where the browser sees the auth function (the gateway's path): the cookie goes there only.
+    refresh_cookie_path: str = "/function/auth"
+    refresh_cookie_domain: str = ""
+    # "strict" when the frontend and the gateway share a site; "none" for a frontend on another site.
+    refresh_cookie_samesite: Literal["strict", "lax", "none"] = "strict"
 
 
 def auth_settings() -> AuthSettings:

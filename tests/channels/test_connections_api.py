@@ -130,3 +130,26 @@ async def test_another_seller_sees_and_touches_nothing(gateway):
     assert (await gateway.delete(f"/function/channels/accounts/{shop['id']}", headers=owner)).status_code == 204
     owners = (await gateway.get("/function/channels/accounts", headers=owner)).json()["items"]
     assert owners[0]["status"] == "disconnected"
+
+
+async def test_olx_callback_sends_the_seller_back_to_the_frontend_with_the_outcome(gateway, olx, monkeypatch):
+    monkeypatch.setenv("CHANNELS_FRONTEND_URL", "https://app.bok-ai.test/settings/channels?tab=marketplaces")
+    seller = await sign_up(gateway, "Sklep OLX Front")
+    started = await gateway.post("/function/channels/olx/connect", headers=seller)
+    query = {k: v[0] for k, v in parse_qs(urlparse(started.json()["authorizeUrl"]).query).items()}
+    code = olx.user_approves(query["redirect_uri"])
+
+    def outcome(response) -> dict[str, str]:
+        assert response.status_code == 303, response.text
+        location = urlparse(response.headers["location"])
+        assert (location.scheme, location.netloc, location.path) == ("https", "app.bok-ai.test", "/settings/channels")
+        return {k: v[0] for k, v in parse_qs(location.query).items()}
+
+    denied = outcome(await gateway.get("/function/channels/olx/callback", params={"error": "access_denied"}))
+    done = outcome(await gateway.get("/function/channels/olx/callback", params={"code": code, "state": query["state"]}))
+    replay = outcome(await gateway.get("/function/channels/olx/callback", params={"code": code, "state": query["state"]}))
+    assert denied == {"tab": "marketplaces", "channel": "olx", "status": "error", "reason": "denied"}
+    assert replay == {"tab": "marketplaces", "channel": "olx", "status": "error", "reason": "expired"}
+    assert done["status"] == "connected"
+    listed = (await gateway.get("/function/channels/accounts", headers=seller)).json()["items"]
+    assert [a["id"] for a in listed] == [done["accountId"]]
