@@ -243,7 +243,15 @@ install_app() {
   ok "project installed"
 }
 
+# Only for the tests (scripts/test sets BOKAI_TEST_TOOLS=1): the browser of tests/browser.
+install_test_tools() {
+  if command -v chromium >/dev/null; then ok "chromium (tests/browser) installed"; return 0; fi
+  apt_install chromium
+  ok "chromium (tests/browser) installed"
+}
+
 install_all() {
+  if [[ "${BOKAI_TEST_TOOLS:-}" == 1 ]]; then install_test_tools; fi
   install_debian_servers
   install_go_tools
   install_llm_server
