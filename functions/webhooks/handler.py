@@ -17,13 +17,15 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.status_codes import HTTP_202_ACCEPTED
 
+from shared.auth.settings import auth_settings
+from shared.auth.throttle import client_ip, webhook_failure_throttle
 from shared.http.app import make_function_app
 from shared.inbox import service
 from shared.inbox.schemas import Accepted
 from shared.inbox.signing import ReplayedRequest
 from shared.inbox.uploads import MalformedNotification, receive_minio
 from shared.infra.postgres import close_pool, open_pool
-from shared.infra.redis import close_redis, open_redis
+from shared.infra.redis import close_redis, open_redis, redis_client
 
 MAX_JSON_BYTES = 256 * 1024
 # Amazon allows 10 MB of attachments; base64 makes that ~14 MB of MIME.
@@ -47,12 +49,24 @@ def _no_channel() -> NotFoundException:
     return NotFoundException(detail="No such channel.")
 
 
-async def _guarded(receive: Any) -> Accepted:
+async def _guarded(request: Request, receive: Any) -> Accepted:
+    # Unauthenticated callers that keep failing (guessing secrets or channel ids) get a 429 per address.
+    settings = auth_settings()
+    throttle = webhook_failure_throttle(redis_client(), settings, client_ip(
+        request.client.host if request.client else None, request.headers.get("x-forwarded-for"),
+        settings.trusted_proxy_hops))
+    try:
+        await throttle.check()
+    except HTTPException:
+        receive.close()
+        raise
     try:
         return await receive
     except service.UnknownChannel:
+        await throttle.hit()
         raise _no_channel() from None
     except service.Unauthorized:
+        await throttle.hit()
         raise Unauthorized(detail="The request is not signed or authenticated for this channel.") from None
     except service.Malformed as problem:
         raise BadRequest(detail=str(problem)) from None
@@ -66,7 +80,7 @@ async def _guarded(receive: Any) -> Accepted:
        summary="A customer message from a shop or site chat (HMAC-signed JSON)")
 async def generic_message(request: Request, tenant_id: FromPath[str], channel_account_id: FromPath[str]) -> Accepted:
     body = await request.body()
-    return await _guarded(service.receive_generic(
+    return await _guarded(request, service.receive_generic(
         tenant_id, channel_account_id, request.headers.get("x-bokai-timestamp"),
         request.headers.get("x-bokai-signature"), body))
 
@@ -75,7 +89,7 @@ async def generic_message(request: Request, tenant_id: FromPath[str], channel_ac
        request_max_body_size=MAX_EMAIL_BYTES, summary="An inbound email as raw RFC 822 MIME")
 async def inbound_email(request: Request, tenant_id: FromPath[str], channel_account_id: FromPath[str]) -> Accepted:
     body = await request.body()
-    return await _guarded(service.receive_email(tenant_id, channel_account_id,
+    return await _guarded(request, service.receive_email(tenant_id, channel_account_id,
                                                 request.headers.get("authorization"), body))
 
 
@@ -96,7 +110,7 @@ async def minio_notification(request: Request) -> Accepted:
 async def emag_callback(request: Request, tenant_id: FromPath[str], channel_account_id: FromPath[str],
                         order_id: FromQuery[str | None] = None, token: FromQuery[str | None] = None) -> Accepted:
     body = await request.body()
-    return await _guarded(service.receive_emag(
+    return await _guarded(request, service.receive_emag(
         tenant_id, channel_account_id, token or request.headers.get("x-bokai-token"), order_id,
         request.method, dict(request.query_params), body))
 

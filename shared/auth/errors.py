@@ -50,7 +50,7 @@ class PaymentRequired(HTTPException):
 class TooManyAttempts(HTTPException):
     status_code = HTTP_429_TOO_MANY_REQUESTS
 
-    def __init__(self, retry_after_seconds: int) -> None:
+    def __init__(self, retry_after_seconds: int, detail: str | None = None) -> None:
         minutes = max(1, -(-retry_after_seconds // 60))
-        super().__init__(detail=f"Too many sign-in attempts. Try again in {minutes} min.",
+        super().__init__(detail=detail or f"Too many sign-in attempts. Try again in {minutes} min.",
                          headers={"Retry-After": str(retry_after_seconds)})

@@ -35,7 +35,7 @@ from shared.auth.sessions import (
 )
 from shared.auth.settings import AuthSettings
 from shared.auth.slugs import slug_candidates
-from shared.auth.throttle import LoginThrottle
+from shared.auth.throttle import LoginThrottle, registration_throttle
 from shared.auth.tokens import issue_access_token
 from shared.tenancy.db import tenant_tx, user_tx
 
@@ -91,7 +91,14 @@ async def _insert_tenant(tenant_id: UUID, company_name: str) -> str:
     raise Conflict(detail="Could not find a free address for this company name; try a longer name.")
 
 
-async def register(redis: Redis, settings: AuthSettings, body: RegisterRequest) -> TokenPair:
+async def register(redis: Redis, settings: AuthSettings, body: RegisterRequest,
+                   client_ip: str | None = None) -> TokenPair:
+    """``client_ip``: the HTTP caller's address, throttled per address (operator tools pass none)."""
+    if client_ip is not None:
+        # Every attempt counts (a duplicate email answers 409, so attempts could enumerate accounts).
+        throttle = registration_throttle(redis, settings, client_ip)
+        await throttle.check()
+        await throttle.hit()
     email = normalise_email(body.email)
     check_new_password(body.password)
     company_name = body.company_name.strip()

@@ -23,9 +23,18 @@ class AuthSettings(Settings, frozen=True, kw_only=True):
     access_ttl_seconds: int = 15 * 60
     refresh_ttl_seconds: int = 30 * 24 * 3600
     invite_ttl_seconds: int = 7 * 24 * 3600
-    login_max_failures_per_email: int = 5
+    # Sign-in throttling (shared/auth/throttle.py): a lockout per (email, address), never per email
+    # alone, so nobody can lock an owner out by knowing their email; per account only a back-off.
+    login_max_failures_per_email_and_address: int = 5
     login_max_failures_per_ip: int = 50
     login_failure_window_seconds: int = 15 * 60
+    login_free_failures_per_email: int = 20
+    login_backoff_max_seconds: int = 60
+    register_max_per_ip: int = 10
+    register_window_seconds: int = 3600
+    # Unauthenticated webhook calls that fail (bad signature or token, unknown channel) per address.
+    webhook_max_failures_per_ip: int = 30
+    webhook_failure_window_seconds: int = 10 * 60
     # How many proxies in front of the function append to X-Forwarded-For (OpenFaaS gateway: 1).
     # 0 trusts no header, so a client cannot spoof its address past the per-address throttle.
     trusted_proxy_hops: int = 0

@@ -1,54 +1,121 @@
-"""Login throttling: failed attempts counted per email and per client address in Redis."""
+"""Throttles in Redis: sign-in failures, registrations and unauthenticated webhook failures.
+
+Sign-in failures are counted per (email, client address), so someone guessing a seller's password
+from their own address locks only that address out — never the owner signing in from theirs. Across
+all addresses an account gets a slower back-off instead of a lockout: past
+``login_free_failures_per_email`` failures in the window, each attempt must wait a delay doubling per
+further failure, capped at ``login_backoff_max_seconds`` (a botnet gets ~1 guess a minute, the owner
+waits at most that long). Keys carry hashes, never raw emails or addresses.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import math
+import time
 
 from redis.asyncio import Redis
 
 from shared.auth.errors import TooManyAttempts
 from shared.auth.settings import AuthSettings
 
+logger = logging.getLogger("bokai.auth")
+GLOBAL_BACKOFF = ("This account had many failed sign-ins from several places, so for its protection sign-ins "
+                  "are slowed down. Try again in {seconds} s.")
+
 
 def _hashed(kind: str, value: str) -> str:
-    # Keys carry a hash, never the raw email or address: Redis dumps and MONITOR stay free of them.
-    return f"auth:login-failures:{kind}:" + hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
+    return f"auth:throttle:{kind}:" + hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
+
+
+class AddressThrottle:
+    """At most ``limit`` counted events per key in a window that starts at the first one."""
+
+    def __init__(self, redis: Redis, kind: str, value: str, *, limit: int, window_seconds: int,
+                 detail: str | None = None) -> None:
+        self._redis, self.key, self.limit, self.window = redis, _hashed(kind, value), limit, window_seconds
+        self.detail = detail  # with {minutes}; None: the sign-in wording
+
+    async def check(self) -> None:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.get(self.key)
+            pipe.ttl(self.key)
+            count, ttl = await pipe.execute()
+        if count is not None and int(count) >= self.limit:
+            seconds = ttl if ttl and ttl > 0 else self.window
+            minutes = max(1, -(-seconds // 60))
+            raise TooManyAttempts(seconds, detail=self.detail.format(minutes=minutes) if self.detail else None)
+
+    async def hit(self) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.incr(self.key)
+            # The window starts at the first event; later events do not extend it.
+            pipe.expire(self.key, self.window, nx=True)
+            await pipe.execute()
+
+    async def clear(self) -> None:
+        await self._redis.delete(self.key)
 
 
 class LoginThrottle:
     def __init__(self, redis: Redis, settings: AuthSettings, *, email: str, client_ip: str) -> None:
+        window = settings.login_failure_window_seconds
         self._redis = redis
-        self._window = settings.login_failure_window_seconds
-        self._limits = {
-            _hashed("email", email.lower()): settings.login_max_failures_per_email,
-            _hashed("ip", client_ip): settings.login_max_failures_per_ip,
-        }
+        self._settings = settings
+        self._pair = AddressThrottle(redis, "login-email-address", f"{email.lower()}|{client_ip}",
+                                     limit=settings.login_max_failures_per_email_and_address, window_seconds=window)
+        self._address = AddressThrottle(redis, "login-address", client_ip,
+                                        limit=settings.login_max_failures_per_ip, window_seconds=window)
+        self._account = _hashed("login-email", email.lower())
 
     async def check(self) -> None:
-        """Raise TooManyAttempts (429 + Retry-After) when either counter reached its limit."""
-        keys = list(self._limits)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for key in keys:
-                pipe.get(key)
-                pipe.ttl(key)
-            replies = await pipe.execute()
-        for index, key in enumerate(keys):
-            count, ttl = replies[2 * index], replies[2 * index + 1]
-            if count is not None and int(count) >= self._limits[key]:
-                raise TooManyAttempts(ttl if ttl and ttl > 0 else self._window)
+        """Raise TooManyAttempts (429 + Retry-After) for this address, or while the account backs off."""
+        await self._pair.check()
+        await self._address.check()
+        failures, last = await self._redis.hmget(self._account, "failures", "last")
+        wait = self._backoff_seconds(int(failures or 0))
+        if wait and last is not None:
+            remaining = math.ceil(float(last) + wait - time.time())
+            if remaining > 0:
+                raise TooManyAttempts(remaining, detail=GLOBAL_BACKOFF.format(seconds=remaining))
+
+    def _backoff_seconds(self, failures: int) -> int:
+        extra = failures - self._settings.login_free_failures_per_email
+        if extra <= 0:
+            return 0
+        return min(2 ** min(extra - 1, 16), self._settings.login_backoff_max_seconds)
 
     async def record_failure(self) -> None:
+        await self._pair.hit()
+        await self._address.hit()
         async with self._redis.pipeline(transaction=True) as pipe:
-            for key in self._limits:
-                pipe.incr(key)
-                # The window starts at the first failure; later failures do not extend it.
-                pipe.expire(key, self._window, nx=True)
-            await pipe.execute()
+            pipe.hincrby(self._account, "failures", 1)
+            pipe.hset(self._account, "last", str(time.time()))
+            pipe.expire(self._account, self._settings.login_failure_window_seconds, nx=True)
+            failures, *_ = await pipe.execute()
+        if failures == self._settings.login_free_failures_per_email + 1:
+            # The notice operators see (the account only by hash): someone is spraying this account.
+            logger.warning("sign-in back-off started for account %s after %d failures from several addresses",
+                           self._account.rsplit(":", 1)[-1][:12], failures)
 
     async def record_success(self) -> None:
-        # Only the email counter resets: one good login must not clear an address spraying others.
-        email_key = next(iter(self._limits))
-        await self._redis.delete(email_key)
+        # Only this address's count for this account resets: one good login must not clear an
+        # address spraying others, nor the account's back-off against a botnet.
+        await self._pair.clear()
+
+
+def registration_throttle(redis: Redis, settings: AuthSettings, client_ip: str) -> AddressThrottle:
+    return AddressThrottle(redis, "register-address", client_ip, limit=settings.register_max_per_ip,
+                           window_seconds=settings.register_window_seconds,
+                           detail="Too many new accounts from your address. Try again in {minutes} min.")
+
+
+def webhook_failure_throttle(redis: Redis, settings: AuthSettings, client_ip: str) -> AddressThrottle:
+    return AddressThrottle(redis, "webhook-failures-address", client_ip,
+                           limit=settings.webhook_max_failures_per_ip,
+                           window_seconds=settings.webhook_failure_window_seconds,
+                           detail="Too many failed webhook calls from your address. Try again in {minutes} min.")
 
 
 def client_ip(remote_host: str | None, forwarded_for: str | None, trusted_proxy_hops: int) -> str:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.hostile.conftest import PASSWORD
+from tests.hostile.conftest import PASSWORD, client_address
 from tests.webhooks.support import add_channel, signed_headers
 
 pytestmark = pytest.mark.integration
@@ -160,3 +160,23 @@ async def test_a_sane_webhook_still_passes(gateway, seller, generic_channel):
     body = json.dumps(webhook_message(sentAt=(datetime.now(UTC) - timedelta(minutes=3)).isoformat())).encode()
     response = await post_signed(gateway, seller, generic_channel, body)
     assert response.status_code == 202, response.text
+
+
+# --- unauthenticated webhook failures ------------------------------------------------------------
+
+async def test_failed_webhook_calls_are_throttled_per_address(monkeypatch, gateway, seller, generic_channel):
+    monkeypatch.setenv("AUTH_WEBHOOK_MAX_FAILURES_PER_IP", "3")
+    account_id, secret = generic_channel
+    url = f"{G}/webhooks/channels/{seller.tenant_id}/{account_id}/messages"
+    guesser = {"x-forwarded-for": client_address()}
+    body = json.dumps(webhook_message()).encode()
+    for _ in range(3):
+        forged = await gateway.post(url, content=body, headers={**signed_headers("wrong-secret", body), **guesser})
+        assert forged.status_code == 401
+    unknown = await gateway.post(f"{G}/webhooks/channels/{uuid.uuid4()}/{uuid.uuid4()}/messages", content=body,
+                                 headers={**signed_headers(secret, body), **guesser})
+    assert unknown.status_code == 429 and unknown.headers["retry-after"]
+    # Even a correct call from that address waits; the shop's real address is unaffected.
+    assert (await gateway.post(url, content=body, headers={**signed_headers(secret, body), **guesser})).status_code == 429
+    ok = await gateway.post(url, content=body, headers={**signed_headers(secret, body), "x-forwarded-for": client_address()})
+    assert ok.status_code == 202, ok.text
