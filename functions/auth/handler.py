@@ -5,9 +5,11 @@ from uuid import UUID
 
 from litestar import Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
+from litestar.exceptions import ValidationException as BadRequest
 from litestar.params import FromPath, JSONBody
 
 from shared.auth import invites, members, service
+from shared.auth.cookies import clear_refresh_cookie, refresh_token_from, token_response
 from shared.auth.guard import requires
 from shared.auth.principal import Principal
 from shared.auth.schemas import (
@@ -40,32 +42,39 @@ def _client_ip(request: Request[Any, Any, Any], settings: AuthSettings) -> str:
 
 
 @post("/register", summary="Create an account, its workspace and sign in as its owner", status_code=201)
-async def register(request: Request[Any, Any, Any], data: JSONBody[RegisterRequest]) -> TokenPair:
+async def register(request: Request[Any, Any, Any], data: JSONBody[RegisterRequest]) -> Response[TokenPair]:
     settings = auth_settings()
-    return await service.register(redis_client(), settings, data, _client_ip(request, settings))
+    return token_response(await service.register(redis_client(), settings, data, _client_ip(request, settings)),
+                          settings, 201)
 
 
 @post("/login", summary="Sign in; pick a workspace with tenantId (default: the first joined)", status_code=200)
-async def login(request: Request[Any, Any, Any], data: JSONBody[LoginRequest]) -> TokenPair:
+async def login(request: Request[Any, Any, Any], data: JSONBody[LoginRequest]) -> Response[TokenPair]:
     settings = auth_settings()
-    return await service.login(redis_client(), settings, data, _client_ip(request, settings))
+    return token_response(await service.login(redis_client(), settings, data, _client_ip(request, settings)), settings)
 
 
 @post("/switch-tenant", summary="New tokens for another workspace of the caller", status_code=200)
-async def switch_tenant(principal: Caller, data: JSONBody[SwitchTenantRequest]) -> TokenPair:
-    return await service.switch_tenant(redis_client(), auth_settings(), principal, data.tenant_id)
+async def switch_tenant(principal: Caller, data: JSONBody[SwitchTenantRequest]) -> Response[TokenPair]:
+    settings = auth_settings()
+    return token_response(await service.switch_tenant(redis_client(), settings, principal, data.tenant_id), settings)
 
 
 @post("/refresh", summary="Trade a refresh token for new tokens (each refresh token works once)",
       status_code=200)
-async def refresh(data: JSONBody[RefreshRequest]) -> TokenPair:
-    return await service.refresh(redis_client(), auth_settings(), data.refresh_token)
+async def refresh(request: Request[Any, Any, Any], data: JSONBody[RefreshRequest]) -> Response[TokenPair]:
+    settings = auth_settings()
+    token = refresh_token_from(request, data.refresh_token, settings)
+    if token is None:
+        raise BadRequest("Send the refresh token as refreshToken in the body (or sign in again).")
+    return token_response(await service.refresh(redis_client(), settings, token), settings)
 
 
 @post("/logout", summary="End this session: the access token and its refresh tokens stop working",
       status_code=204)
-async def logout(principal: Caller) -> None:
+async def logout(principal: Caller) -> Response[None]:
     await service.end_current_session(redis_client(), principal)
+    return Response(None, status_code=204, cookies=clear_refresh_cookie(auth_settings()))
 
 
 @get("/me", summary="The caller: user, current workspace, role and permissions")
@@ -97,10 +106,10 @@ async def revoke_invite(principal: Caller, invite_id: FromPath[UUID]) -> None:
 
 @post("/invites/accept", summary="Accept an invite: creates the account or joins an existing one",
       status_code=200)
-async def accept_invite(request: Request[Any, Any, Any], data: JSONBody[AcceptInviteRequest]) -> TokenPair:
+async def accept_invite(request: Request[Any, Any, Any], data: JSONBody[AcceptInviteRequest]) -> Response[TokenPair]:
     settings = auth_settings()
-    return await invites.accept_invite(redis_client(), settings, data.token, data.password,
-                                       _client_ip(request, settings))
+    return token_response(await invites.accept_invite(redis_client(), settings, data.token, data.password,
+                                                      _client_ip(request, settings)), settings)
 
 
 @get("/members", summary="Members of the current workspace", guards=[requires("read")])
