@@ -7,6 +7,7 @@ Routes (no JWT: each authenticates its caller itself):
 - ``POST /minio`` — MinIO bucket notifications, Bearer token from the secret ``minio-webhook-token``.
 - ``GET|POST /emag/{tenantId}/{channelAccountId}?order_id=..&token=..`` — eMAG order callbacks (order
   context only: eMAG offers no messaging API).
+- ``POST /billing`` — the payment system's signed subscription events (shared/billing/webhook.py).
 A duplicate delivery is answered 202 with ``duplicate: true`` and does nothing.
 """
 
@@ -18,6 +19,8 @@ from litestar.params import FromPath, FromQuery
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from shared.auth.settings import auth_settings
+from shared.billing import subscriptions as billing_subscriptions
+from shared.billing import webhook as billing_webhook
 from shared.auth.throttle import client_ip, webhook_failure_throttle
 from shared.http.app import make_function_app
 from shared.inbox import service
@@ -115,9 +118,35 @@ async def emag_callback(request: Request, tenant_id: FromPath[str], channel_acco
         request.method, dict(request.query_params), body))
 
 
+class NotConfigured(HTTPException):
+    status_code = 503
+
+
+@route("/billing", http_method=["POST"], status_code=HTTP_202_ACCEPTED, request_max_body_size=MAX_JSON_BYTES,
+       summary="The payment system sets a seller's plan and subscription status (HMAC-signed JSON)")
+async def billing_event(request: Request) -> billing_subscriptions.Outcome:
+    settings = auth_settings()
+    throttle = webhook_failure_throttle(redis_client(), settings, client_ip(
+        request.client.host if request.client else None, request.headers.get("x-forwarded-for"),
+        settings.trusted_proxy_hops))
+    await throttle.check()
+    try:
+        return await billing_webhook.receive(request.headers.get("x-bokai-timestamp"),
+                                             request.headers.get("x-bokai-signature"), await request.body())
+    except billing_webhook.NotConfigured:
+        raise NotConfigured(detail="Billing webhooks are not configured (secret billing-webhook-secret).") from None
+    except billing_webhook.InvalidSignature:
+        await throttle.hit()
+        raise Unauthorized(detail="The request is not signed with the billing webhook secret, or too old.") from None
+    except billing_webhook.Malformed as problem:
+        raise BadRequest(detail=str(problem)) from None
+    except billing_subscriptions.UnknownTenant:
+        raise NotFoundException(detail="No such tenant.") from None
+
+
 app = make_function_app(
     "webhooks",
-    [generic_message, inbound_email, minio_notification, emag_callback],
+    [generic_message, inbound_email, minio_notification, emag_callback, billing_event],
     description="Inbound webhooks: shop messages, email, MinIO uploads and eMAG callbacks, stored once each.",
     on_startup=[open_pool, open_redis],
     on_shutdown=[close_redis, close_pool],
