@@ -50,6 +50,8 @@ LLM_API_KEY=local-no-key
 EMBEDDINGS_BASE_URL=http://$BIND_HOST:$EMBEDDINGS_PORT/v1
 EMBEDDINGS_API_KEY=local-no-key
 GATEWAY_PORT=$GATEWAY_PORT
+# A frontend in development (its dev server's origin) may call the local gateway (shared/http/cors.py).
+CORS_ALLOWED_ORIGINS=${LOCAL_FRONTEND_ORIGINS:-http://localhost:3000,http://localhost:5173}
 ENV
 }
 
