@@ -111,22 +111,38 @@ install_k8s_validation() {
 
 of_watchdog_path() { echo "$CACHE_DIR/bin/of-watchdog-$OF_WATCHDOG_VERSION/fwatchdog"; }
 
-# Upstream hard-codes the metrics port (8081, one watchdog per container). The local stack runs one
-# watchdog per function on one host, so the build replaces that one literal with the env variable
-# `metrics_port` (default 8081: unset, the binary behaves exactly as upstream). The replaced file is
-# written to the cache and handed to `go build -overlay`; the upstream source is never changed or copied.
+# Upstream hard-codes the metrics port (8081) and listens on every interface (one watchdog per container).
+# The local stack runs one watchdog per function on one host, loopback only, so the build replaces three
+# literals: the metrics port comes from the env variable `metrics_port` and both listeners bind to
+# `bind_address` (unset, the binary behaves exactly as upstream: 8081, all interfaces). The replaced
+# files are written to the cache and handed to `go build -overlay`; the upstream source is never
+# changed or copied, and a source that does not have exactly these lines fails the build.
 of_watchdog_overlay() {
   local src="$1" out="$2"
   mkdir -p "$out"
-  "$PYTHON" - "$src/config/config.go" "$out/config.go" "$out/overlay.json" <<'PY' || return 1
-import json, sys
-src, patched, overlay = sys.argv[1:]
-text = open(src).read()
-literal = "MetricsPort:         8081,"
-if text.count(literal) != 1:
-    sys.exit(f"{src}: expected the line '{literal}' once; is this of-watchdog 0.11.6?")
-open(patched, "w").write(text.replace(literal, 'MetricsPort:         getInt(envMap, "metrics_port", 8081),'))
-json.dump({"Replace": {src: patched}}, open(overlay, "w"))
+  "$PYTHON" - "$src" "$out" <<'PY' || return 1
+import json, os, sys
+src, out = sys.argv[1:]
+edits = {
+    "config/config.go": [('MetricsPort:         8081,', 'MetricsPort:         getInt(envMap, "metrics_port", 8081),')],
+    "pkg/watchdog.go": [('Addr:           fmt.Sprintf(":%d", w.config.TCPPort),',
+                         'Addr:           fmt.Sprintf("%s:%d", os.Getenv("bind_address"), w.config.TCPPort),')],
+    "metrics/metrics.go": [('\t"fmt"\n', '\t"fmt"\n\t"os"\n'),
+                           ('Addr:           fmt.Sprintf(":%d", metricsPort),',
+                            'Addr:           fmt.Sprintf("%s:%d", os.Getenv("bind_address"), metricsPort),')],
+}
+replace = {}
+for name, changes in edits.items():
+    original = os.path.join(src, name)
+    text = open(original).read()
+    for old, new in changes:
+        if text.count(old) != 1:
+            sys.exit(f"{original}: expected {old!r} once; is this of-watchdog 0.11.6?")
+        text = text.replace(old, new)
+    patched = os.path.join(out, name.replace("/", "_"))
+    open(patched, "w").write(text)
+    replace[original] = patched
+json.dump({"Replace": replace}, open(os.path.join(out, "overlay.json"), "w"))
 PY
 }
 
@@ -134,7 +150,10 @@ PY
 # where it refuses (403 here), an offline build of the upstream copy in $VENDOR_DIR with its own vendor/.
 install_of_watchdog() {
   local dest; dest="$(of_watchdog_path)"
-  if [[ -x "$dest" ]]; then ok "of-watchdog $OF_WATCHDOG_VERSION (cached)"; return 0; fi
+  # SOURCE names the overlay the binary was built with: a binary from an older overlay is rebuilt.
+  if [[ -x "$dest" ]] && grep -q "metrics_port/bind_address overlay" "$(dirname "$dest")/SOURCE" 2>/dev/null; then
+    ok "of-watchdog $OF_WATCHDOG_VERSION (cached)"; return 0
+  fi
   command -v go >/dev/null || die "Go toolchain not found: install Go >= 1.26 (https://go.dev/doc/install) and re-run"
   local bin_dir work module="github.com/openfaas/of-watchdog" log="$LOG_DIR/go-install-of-watchdog.log"
   bin_dir="$(dirname "$dest")"; work="$bin_dir.build"
@@ -149,7 +168,7 @@ install_of_watchdog() {
      && (cd "$work" && GOBIN="$bin_dir" GOFLAGS="-buildvcs=false" CGO_ENABLED=0 go install -trimpath \
            -overlay "$work/overlay/overlay.json" -ldflags "$ldflags" "$module@$OF_WATCHDOG_COMMIT") >>"$log" 2>&1; then
     mv "$bin_dir/of-watchdog" "$dest"
-    echo "of-watchdog $OF_WATCHDOG_VERSION ($OF_WATCHDOG_COMMIT) from the Go module proxy, metrics_port overlay" >"$bin_dir/SOURCE"
+    echo "of-watchdog $OF_WATCHDOG_VERSION ($OF_WATCHDOG_COMMIT) from the Go module proxy, metrics_port/bind_address overlay" >"$bin_dir/SOURCE"
   else
     cat "$work/download.json" >>"$log" 2>/dev/null || true
     src="$VENDOR_DIR/of-watchdog-$OF_WATCHDOG_VERSION"
@@ -157,13 +176,13 @@ install_of_watchdog() {
     [[ -d "$src" ]] && src="$(cd "$src" && pwd -P)"
     [[ -f "$src/go.mod" && -d "$src/vendor" ]] || { rm -rf "$work"; die "of-watchdog: the Go proxy refused $module@$OF_WATCHDOG_COMMIT (log: $log) and there is no offline copy at $src (set BOKAI_VENDOR_DIR to the folder holding of-watchdog-$OF_WATCHDOG_VERSION/)"; }
     step "the Go proxy refused it; building the upstream copy in $src offline (~1 min)"
-    of_watchdog_overlay "$src" "$work/overlay" 2>>"$log" || { rm -rf "$work"; die "of-watchdog: cannot prepare the metrics_port overlay; log: $log"; }
+    of_watchdog_overlay "$src" "$work/overlay" 2>>"$log" || { rm -rf "$work"; die "of-watchdog: cannot prepare the build overlay (metrics_port, bind_address); log: $log"; }
     if ! (cd "$src" && GOFLAGS="-buildvcs=false" CGO_ENABLED=0 go build -mod=vendor -trimpath \
           -overlay "$work/overlay/overlay.json" -ldflags "$ldflags" -o "$dest" .) >>"$log" 2>&1; then
       rm -rf "$work" "$bin_dir"
       die "building of-watchdog from $src failed; log: $log"
     fi
-    echo "of-watchdog $OF_WATCHDOG_VERSION ($OF_WATCHDOG_COMMIT) built offline from $src, metrics_port overlay" >"$bin_dir/SOURCE"
+    echo "of-watchdog $OF_WATCHDOG_VERSION ($OF_WATCHDOG_COMMIT) built offline from $src, metrics_port/bind_address overlay" >"$bin_dir/SOURCE"
   fi
   rm -rf "$work"
   "$dest" -version >/dev/null 2>&1 || { rm -rf "$bin_dir"; die "the built of-watchdog does not run; log: $log"; }

@@ -3,8 +3,9 @@
 The watchdog's environment is read from ``Dockerfile.fn``'s ``function`` stage (mode, upstream_url,
 fprocess, ready_path, timeouts, max_inflight, ...), so the local stack cannot drift from the image.
 Only what one host running every function needs is changed: the ports (one watchdog, metrics and app
-port per function, see :func:`port_plan`), ``PYTHONPATH`` (the clone instead of ``/home/app``) and
-``TMPDIR`` (the watchdog's lock file ``$TMPDIR/.lock`` is per container in production).
+port per function, see :func:`port_plan`), loopback-only listeners (``bind_address``), ``PYTHONPATH``
+(the clone instead of ``/home/app``) and ``TMPDIR`` (the watchdog's lock file ``$TMPDIR/.lock`` is
+per container in production).
 
 ``python -m shared.gateway.local exec NAME --watchdog PATH`` becomes that function's watchdog
 (``os.execve``: the pid ``scripts/stack`` records is the watchdog's). ``plan`` prints the ports.
@@ -82,6 +83,8 @@ def watchdog_env(name: str, ports: FunctionPorts, *, state_dir: Path, base_env: 
         "upstream_url": image["upstream_url"].removesuffix(IMAGE_APP_PORT) + app_port,
         "port": str(ports.watchdog),
         "metrics_port": str(ports.metrics),
+        # Both of its listeners on loopback, like every local server (scripts/lib/install.sh overlay).
+        "bind_address": "127.0.0.1",
         "PYTHONPATH": str(ROOT),
         "TMPDIR": str(tmp),
         # The local gateway appends one X-Forwarded-For hop, as the OpenFaaS gateway does (stack.yml).

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -56,6 +57,24 @@ def test_ready_only_once_the_apps_lifespan_started(watchdog: Watchdog):
     assert "Application startup complete" in log, log
     assert httpx.get(watchdog.url + "/_/health", timeout=5).status_code == 200
     assert httpx.get(watchdog.url + "/schema/openapi.json", timeout=5).status_code == 200
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """Local addresses of LISTEN sockets on `port` (IPv4 and IPv6), read from /proc/net."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, _, hex_port = local.rpartition(":")
+            if state == "0A" and int(hex_port, 16) == port:
+                found.add(address)
+    return found
+
+
+def test_listens_on_loopback_only(watchdog: Watchdog):
+    # 127.0.0.1 as /proc/net/tcp writes it; upstream listens on every interface (scripts/lib/install.sh).
+    for port in (watchdog.ports.watchdog, watchdog.ports.metrics, watchdog.ports.app):
+        assert _listening_addresses(port) == {"0100007F"}, port
 
 
 def test_metrics_count_the_requests(watchdog: Watchdog):
