@@ -30,8 +30,9 @@ def main() -> None:
         gateway = ProxyGateway({name: f"http://127.0.0.1:{p.watchdog}" for name, p in plan.items()})
     else:
         gateway = FunctionGateway(load_functions(args.only))
-    # Behind the proxy the function's own Date/Server headers are the ones to pass on, not a second pair.
-    uvicorn.run(gateway, host=args.host, port=args.port, lifespan="on", access_log=True,
+    # Behind the proxy each function's watchdog logs its requests (the gateway's access log would repeat
+    # them), and the function's own Date/Server headers are the ones to pass on, not a second pair.
+    uvicorn.run(gateway, host=args.host, port=args.port, lifespan="on", access_log=not args.watchdogs,
                 log_level="info", server_header=not args.watchdogs, date_header=not args.watchdogs,
                 # The gateway is the edge: the caller is the socket's peer, whatever X-Forwarded-For says.
                 proxy_headers=False)
