@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 STATE_DIR = Path(os.environ.get("BOKAI_STATE_DIR", ""))
-MESSAGES = int(os.environ.get("FAULTS_MESSAGES", "10"))
-SPACING_SECONDS = float(os.environ.get("FAULTS_SPACING_SECONDS", "0.4"))
+MESSAGES = int(os.environ.get("FAULTS_MESSAGES", "6"))
+SPACING_SECONDS = float(os.environ.get("FAULTS_SPACING_SECONDS", "0.3"))
 WEBHOOKS_PORT = int(os.environ.get("FAULTS_WEBHOOKS_PORT", "58191"))
 
 # Timings of the worker tuned down so each fault settles in seconds, not minutes: the same code
@@ -31,7 +31,7 @@ WEBHOOKS_PORT = int(os.environ.get("FAULTS_WEBHOOKS_PORT", "58191"))
 APP_OVERRIDES = {
     "BROKER_HEARTBEAT_TIMEOUT_SECONDS": "10", "BROKER_MAINTENANCE_INTERVAL_SECONDS": "3",
     "OUTBOX_RELAY_INTERVAL_SECONDS": "1", "OUTBOX_MIN_AGE_SECONDS": "2",
-    "AI_LLM_RETRY_DELAYS_SECONDS": "15,30,45", "REPLIES_DELIVERY_BACKOFF_BASE_MS": "1000",
+    "AI_LLM_RETRY_DELAYS_SECONDS": "10,25,40", "REPLIES_DELIVERY_BACKOFF_BASE_MS": "1000",
     "REPLIES_DELIVERY_BACKOFF_MAX_MS": "8000", "GENERIC_CHANNEL_ALLOW_PRIVATE_CALLBACKS": "true",
     "AI_QUIET_PERIOD_SECONDS": "2",
 }
@@ -104,21 +104,27 @@ FAULTS = [
 ]
 
 
-async def run_fault(fault: Fault, run: Run, index: int):
+async def prepare_seller(fault: Fault, callback_url: str) -> tuple:
+    """A fresh seller per fault, its policy document ingested by the worker: (tenant id, webhook path)."""
+    from shared.channels.tables import ChannelAccount
+    from shared.tenancy.db import tenant_tx
+    from tests.faults.scenario import new_seller, wait_ingested
+
+    tenant_id, document_id = await new_seller(fault.name.replace("_", "-"), callback_url)
+    await wait_ingested(tenant_id, document_id)
+    async with tenant_tx(tenant_id):
+        account = await ChannelAccount.select(ChannelAccount.id).first()
+    return tenant_id, f"/channels/{tenant_id}/{account['id']}/messages"
+
+
+async def run_fault(fault: Fault, run: Run, index: int, seller: tuple):
     import httpx
 
     from tests.faults.scenario import (QUESTIONS, Outcome, classify, deliveries_by_reply, message_body,
-                                       new_seller, send_with_retries, settle, wait_ingested)
+                                       send_with_retries, settle)
 
     result = Outcome(fault.name)
-    tenant_id, document_id = await new_seller(f"{fault.name.replace('_', '-')}", run.receiver.url)
-    await wait_ingested(tenant_id, document_id)
-    from shared.channels.tables import ChannelAccount
-    from shared.tenancy.db import tenant_tx
-
-    async with tenant_tx(tenant_id):
-        account = await ChannelAccount.select(ChannelAccount.id).first()
-    path = f"/channels/{tenant_id}/{account['id']}/messages"
+    tenant_id, path = seller
     tag = f"{index}-{int(time.time())}"
     refs = [f"m-{tag}-{i}" for i in range(MESSAGES)]
     conversations = {f"chat-{tag}-{i}" for i in range(MESSAGES)}
@@ -211,8 +217,10 @@ async def main(selected: list[str]) -> int:
             while not ready.exists():
                 await asyncio.sleep(0.3)
             run = Run(worker, webhooks, receiver)
-            for index, fault in enumerate(faults):
-                result = await run_fault(fault, run, index)
+            # Every fault's seller is set up before the first fault, all at once (it is not what is tested).
+            sellers = await asyncio.gather(*(prepare_seller(fault, receiver.url) for fault in faults))
+            for index, (fault, seller) in enumerate(zip(faults, sellers)):
+                result = await run_fault(fault, run, index, seller)
                 print_table(fault, result)
                 results.append(result)
     finally:

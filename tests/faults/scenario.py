@@ -72,7 +72,7 @@ async def new_seller(label: str, callback_url: str) -> tuple[UUID, UUID]:
             external_account_id=f"shop-{account_id.hex[:8]}",
             settings={"callbackUrl": callback_url, "deliveryProbe": True},
             credentials_encrypted=CredentialCipher().encrypt(tenant_id, account_id, {"webhookSecret": SECRET})))
-    await update_ai_config(tenant_id, AiConfigPatch(autopilot_mode="auto", max_tokens=64))
+    await update_ai_config(tenant_id, AiConfigPatch(autopilot_mode="auto", max_tokens=50))
     stores = await KnowledgeStores.open()
     try:
         document = await add_document_bytes(stores, tenant_id, None, "regulamin.md", POLICY.encode(),
@@ -163,7 +163,7 @@ async def settle(tenant_id: UUID, refs: list[str], timeout: float) -> tuple[list
         stored = {r["ref"] for r in rows}
         if stored == set(refs) and all(classify(r) for r in rows):
             return rows, time.monotonic() - started
-        await asyncio.sleep(1)
+        await asyncio.sleep(0.5)
     return rows, time.monotonic() - started
 
 
