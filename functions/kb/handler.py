@@ -1,5 +1,7 @@
 """Knowledge-base function: upload, list, inspect, delete and re-ingest documents; search them."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -20,6 +22,7 @@ from shared.knowledge import answers, presigned, service
 from shared.knowledge.schemas import DocumentPage, DocumentView, SearchRequest, SearchResponse
 from shared.knowledge.stores import KnowledgeStores
 from shared.knowledge.uploads import read_document_upload
+from shared.tenancy.fairness import ModelServerBusy, tenant_lane
 
 Caller = NamedDependency[Principal]
 TOO_LARGE = f"The document is larger than {service.MAX_DOCUMENT_BYTES // (1024 * 1024)} MB; split it or compress images."
@@ -27,6 +30,24 @@ TOO_LARGE = f"The document is larger than {service.MAX_DOCUMENT_BYTES // (1024 *
 
 class PayloadTooLarge(HTTPException):
     status_code = 413
+
+
+class ServiceBusy(HTTPException):
+    status_code = 503
+
+
+@contextmanager
+def _person_waiting(principal: Principal) -> Iterator[None]:
+    """Embedding calls for a person waiting on this request: the seller's share, ahead of background
+    work; if the embedding server stays busy or slow, a 503 to retry rather than a 500."""
+    from openai import APIConnectionError, APITimeoutError  # the kb image has it (KnowledgeStores)
+
+    try:
+        with tenant_lane(principal.tenant_id, interactive=True):
+            yield
+    except (ModelServerBusy, APITimeoutError, APIConnectionError):
+        raise ServiceBusy(detail="The search service is busy right now; please try again in a moment.",
+                          headers={"Retry-After": "5"}) from None
 
 
 def _stores(state: State) -> KnowledgeStores:
@@ -112,8 +133,9 @@ async def reingest_document(principal: Caller, document_id: FromPath[UUID]) -> D
 async def search(request: Request[Any, Any, State], principal: Caller,
                  data: JSONBody[SearchRequest]) -> SearchResponse:
     try:
-        return await service.search_knowledge(_stores(request.app.state), principal.tenant_id,
-                                              data.query, data.k)
+        with _person_waiting(principal):
+            return await service.search_knowledge(_stores(request.app.state), principal.tenant_id,
+                                                  data.query, data.k)
     except service.InvalidRequest as problem:
         raise InvalidInput("query", str(problem)) from None
 
@@ -128,7 +150,9 @@ async def list_answers(principal: Caller) -> list[answers.CuratedAnswerView]:
 async def create_answer(request: Request[Any, Any, State], principal: Caller,
                         data: JSONBody[answers.CuratedAnswerIn]) -> answers.CuratedAnswerView:
     try:
-        return await answers.create_answer(_stores(request.app.state), principal.tenant_id, principal.user_id, data)
+        with _person_waiting(principal):
+            return await answers.create_answer(_stores(request.app.state), principal.tenant_id,
+                                               principal.user_id, data)
     except answers.AnswerError as problem:
         raise InvalidInput(problem.field, str(problem)) from None
 
@@ -137,7 +161,8 @@ async def create_answer(request: Request[Any, Any, State], principal: Caller,
 async def update_answer(request: Request[Any, Any, State], principal: Caller, answer_id: FromPath[UUID],
                         data: JSONBody[answers.CuratedAnswerPatch]) -> answers.CuratedAnswerView:
     try:
-        updated = await answers.update_answer(_stores(request.app.state), principal.tenant_id, answer_id, data)
+        with _person_waiting(principal):
+            updated = await answers.update_answer(_stores(request.app.state), principal.tenant_id, answer_id, data)
     except answers.AnswerError as problem:
         raise InvalidInput(problem.field, str(problem)) from None
     if updated is None:
@@ -155,7 +180,8 @@ async def delete_answer(request: Request[Any, Any, State], principal: Caller, an
       status_code=200, guards=[requires("read")])
 async def match_answer(request: Request[Any, Any, State], principal: Caller,
                        data: JSONBody[SearchRequest]) -> dict[str, Any]:
-    match = await answers.match_curated_answer(_stores(request.app.state), principal.tenant_id, data.query)
+    with _person_waiting(principal):
+        match = await answers.match_curated_answer(_stores(request.app.state), principal.tenant_id, data.query)
     if match is None:
         return {"match": None}
     return {"match": {"answerId": str(match.answer_id), "question": match.question, "answer": match.answer,
