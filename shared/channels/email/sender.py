@@ -8,10 +8,13 @@ key, so a retried send carries the same id and the receiving side can tell the c
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import ipaddress
 import json
 from datetime import datetime, timezone
 from email.message import EmailMessage
+from typing import ClassVar
 from email.utils import formataddr, format_datetime
 
 import aiosmtplib
@@ -22,9 +25,37 @@ from shared.channels.senders import (
     DeliveryReceipt, DeliveryUnknown, OutboundReply, PermanentDeliveryError, TransientDeliveryError, register_sender,
 )
 from shared.channels.tables import ChannelAccount
+from shared.settings import Settings, load
 from shared.tenancy.db import tenant_tx
 
 SMTP_TIMEOUT_SECONDS = 30
+# Submission (587), SMTPS (465), relay (25) and the common alternative submission port.
+SMTP_PORTS = frozenset({25, 465, 587, 2525})
+
+
+class EmailChannelSettings(Settings, frozen=True, kw_only=True):
+    env_prefix: ClassVar[str] = "EMAIL_CHANNEL_"
+    # Off in production: a seller's SMTP host must not reach our own network (SSRF) or odd ports;
+    # on for local runs and tests, whose SMTP fakes listen on loopback at random ports.
+    allow_private_smtp_hosts: bool = False
+
+
+async def check_smtp_destination(host: str | None, port: int, settings: EmailChannelSettings) -> None:
+    """Refuse (permanently) a host or port a seller must not make us connect to."""
+    if not host:
+        raise PermanentDeliveryError("The email channel has no SMTP host; add it in the channel settings.")
+    if settings.allow_private_smtp_hosts:
+        return
+    if port not in SMTP_PORTS:
+        raise PermanentDeliveryError(f"SMTP port {port} is not allowed; use 587, 465, 25 or 2525.")
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port)
+    except OSError:
+        raise TransientDeliveryError(f"cannot resolve {host}") from None
+    for info in infos:
+        if not ipaddress.ip_address(info[4][0]).is_global:
+            raise PermanentDeliveryError("The SMTP host of your email channel points to a private network "
+                                         "address; use your mail provider's public host name.")
 
 
 def reply_message_id(idempotency_key: str, from_address: str) -> str:
@@ -82,6 +113,8 @@ class SmtpSender:
         settings, credentials = await _account(reply)
         message = build_reply(reply, settings)
         security = settings.get("smtpSecurity", "starttls")
+        await check_smtp_destination(settings.get("smtpHost"), int(settings.get("smtpPort") or 587),
+                                     load(EmailChannelSettings))
         try:
             await aiosmtplib.send(
                 message, hostname=settings.get("smtpHost"), port=int(settings.get("smtpPort") or 587),

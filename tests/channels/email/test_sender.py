@@ -19,6 +19,12 @@ from tests.webhooks.support import add_channel
 pytestmark = pytest.mark.integration
 
 
+@pytest.fixture(autouse=True)
+def loopback_smtp_allowed(monkeypatch):
+    # The SMTP fake listens on loopback at a random port, which production refuses (see below).
+    monkeypatch.setenv("EMAIL_CHANNEL_ALLOW_PRIVATE_SMTP_HOSTS", "true")
+
+
 async def email_channel(tenant_id, peer, password=None):
     return await add_channel(tenant_id, "email", {"smtpPassword": password or peer.password, "inboundToken": "t"}, {
         "fromAddress": "sklep@example.pl", "fromName": "Sklep Domowe Dobra", "smtpHost": peer.host,
@@ -77,3 +83,20 @@ async def test_failures_are_classified_and_reconciliation_is_impossible(db_pool)
     with pytest.raises(DeliveryUnknown):
         await SmtpSender().find_delivered(reply_to_customer(seller.tenant_id, account))
     assert peer.received == []
+
+
+@pytest.mark.parametrize(("host", "port", "words"), [
+    ("127.0.0.1", 587, "private network"),
+    ("localhost", 587, "private network"),
+    ("10.0.0.5", 25, "private network"),
+    ("169.254.169.254", 587, "private network"),
+    ("smtp.example.pl", 6379, "port 6379"),
+])
+async def test_smtp_hosts_on_our_network_or_odd_ports_are_refused(db_pool, monkeypatch, host, port, words):
+    # Issue 12: a seller could point the sender at any host and port (Redis, the metadata service...).
+    monkeypatch.setenv("EMAIL_CHANNEL_ALLOW_PRIVATE_SMTP_HOSTS", "false")
+    seller = await seed_tenant("smtp-ssrf")
+    account = await add_channel(seller.tenant_id, "email", {"smtpPassword": "x", "inboundToken": "t"}, {
+        "fromAddress": "sklep@example.pl", "smtpHost": host, "smtpPort": port, "smtpSecurity": "none"})
+    with pytest.raises(PermanentDeliveryError, match=words):
+        await SmtpSender().send(reply_to_customer(seller.tenant_id, account))
