@@ -24,6 +24,16 @@ def stack() -> dict:
     return yaml.safe_load((ROOT / "stack.yml").read_text())
 
 
+def common_sh(name: str) -> str:
+    """A pinned default from scripts/lib/common.sh (NAME="${NAME:-value}")."""
+    text = (ROOT / "scripts" / "lib" / "common.sh").read_text()
+    return re.search(rf'^{name}="\$\{{{name}:-([^}}]+)\}}"', text, re.M).group(1)
+
+
+def tool_cache() -> Path:
+    return Path(os.environ.get("BOKAI_CACHE_DIR", Path.home() / ".cache" / "bok-ai"))
+
+
 def faas_cli() -> Path | None:
     """The binary scripts/lib/install.sh builds from scripts/go-tools/go.mod (pinned_tool_path)."""
     go_mod = (ROOT / "scripts" / "go-tools" / "go.mod").read_text()

@@ -6,31 +6,20 @@ kubeconform and the standalone schemas are built by the install step (scripts/li
 
 from __future__ import annotations
 
-import os
-import re
 import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.deploy.project import ROOT, stack
+from tests.deploy.project import ROOT, common_sh, stack, tool_cache
 
 K8S = ROOT / "deploy" / "k8s"
 MANIFESTS = sorted(p for p in K8S.glob("*.yaml") if p.name != "kustomization.yaml")
 
 
-def _common_sh(name: str) -> str:
-    return re.search(rf'^{name}="\$\{{{name}:-([^}}]+)\}}"', (ROOT / "scripts/lib/common.sh").read_text(), re.M).group(1)
-
-
-def _cache() -> Path:
-    return Path(os.environ.get("BOKAI_CACHE_DIR", Path.home() / ".cache" / "bok-ai"))
-
-
 def kubeconform(*paths: Path) -> subprocess.CompletedProcess:
-    binary = _cache() / "bin" / f"kubeconform-{_common_sh('KUBECONFORM_VERSION')}" / "kubeconform"
-    schemas = _cache() / "k8s-schemas" / f"v{_common_sh('K8S_SCHEMA_VERSION')}-standalone-strict"
+    binary = tool_cache() / "bin" / f"kubeconform-{common_sh('KUBECONFORM_VERSION')}" / "kubeconform"
+    schemas = tool_cache() / "k8s-schemas" / f"v{common_sh('K8S_SCHEMA_VERSION')}-standalone-strict"
     assert binary.is_file() and (schemas / ".complete").is_file(), "run scripts/stack install (install_k8s_validation)"
     return subprocess.run(
         [str(binary), "-strict", "-summary", "-schema-location", f"{schemas}/{{{{ .ResourceKind }}}}{{{{ .KindSuffix }}}}.json",
@@ -79,7 +68,8 @@ def test_worker_runs_the_worker_image_with_the_functions_settings_and_secrets():
         assert source["secret"]["items"] == [{"key": source["secret"]["name"], "path": source["secret"]["name"]}]
     used_by_functions = {s for fn in stack()["functions"].values() for s in fn.get("secrets", [])}
     # Everything a function reads the worker may need, except what only the HTTP side uses.
-    http_only = {"auth-signing-key", "auth-verify-keys", "auth-public-keys", "minio-webhook-token"}
+    http_only = {"auth-signing-key", "auth-verify-keys", "auth-public-keys", "minio-webhook-token",
+                 "billing-webhook-secret"}
     assert used_by_functions - http_only <= mounted, (used_by_functions - http_only) - mounted
     assert {"llm-api-key", "llm-cache-salt-secret"} <= mounted
     # Graceful shutdown outlasts the longest actor time limit (20 min, knowledge.ingest_document).

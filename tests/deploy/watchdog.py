@@ -19,14 +19,11 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from shared.gateway.local import FunctionPorts, watchdog_env
+from tests.deploy.project import common_sh, tool_cache
 from tests.support import free_port
 
-OF_WATCHDOG_VERSION = "0.11.6"  # scripts/lib/common.sh
-
-
 def of_watchdog_binary() -> Path:
-    cache = Path(os.environ.get("BOKAI_CACHE_DIR", Path.home() / ".cache" / "bok-ai"))
-    path = cache / "bin" / f"of-watchdog-{OF_WATCHDOG_VERSION}" / "fwatchdog"
+    path = tool_cache() / "bin" / f"of-watchdog-{common_sh('OF_WATCHDOG_VERSION')}" / "fwatchdog"
     # scripts/test runs the install step first, so a missing binary is a broken install, not a skip.
     assert path.is_file(), f"{path} is missing: run scripts/stack install"
     return path
