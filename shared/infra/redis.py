@@ -23,6 +23,9 @@ class RedisSettings(Settings, frozen=True, kw_only=True):
     url: str = "redis://127.0.0.1:6379/0"
     # Dramatiq keys live under this namespace, apart from tenant keys ("t:<tenant>:...").
     broker_namespace: str = "bokai-tasks"
+    # The job queues' Redis when it is not the one above (e.g. a persistent instance for jobs and
+    # another for sessions and rate limits); empty means the same.
+    broker_url: str = ""
     health_check_interval_seconds: int = 10
     connect_timeout_seconds: float = 3.0
     socket_timeout_seconds: float = 10.0
@@ -52,7 +55,7 @@ def make_redis() -> Redis:
 def make_sync_redis(settings: RedisSettings | None = None) -> redis.Redis:
     """The synchronous client Dramatiq's broker uses (enqueueing from functions, the worker's consumers)."""
     settings = settings or load(RedisSettings)
-    return redis.Redis.from_url(settings.url, **client_options(settings, asynchronous=False))
+    return redis.Redis.from_url(settings.broker_url or settings.url, **client_options(settings, asynchronous=False))
 
 
 _client: Redis | None = None

@@ -1,5 +1,5 @@
-"""Run as its own process with REDIS_URL pointing at a Redis that is gone (or frozen): one action of
-the app whose enqueue cannot reach Redis. Prints one JSON line with what the caller got back.
+"""Run as its own process with REDIS_BROKER_URL pointing at a Redis that is gone (or frozen): one
+action of the app whose enqueue cannot reach the job queues. Prints one JSON line with what the caller got back.
 
     python -m tests.outbox.cut_off email <tenant> <account> <token> <message-id>
     python -m tests.outbox.cut_off approve <tenant> <user> <reply>

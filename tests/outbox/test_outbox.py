@@ -1,8 +1,9 @@
 """The outbox: work and its job commit together, and a job whose enqueue never happened is still run.
 
-"Redis gone" is a real condition here, not a mock: the app runs in its own process with REDIS_URL
-pointing at a port where no Redis listens, or at a private redis-server frozen with SIGSTOP (the
-request then hangs in the enqueue after the commit, and the process is SIGKILLed right there).
+"Redis gone" is a real condition here, not a mock: the app runs in its own process whose job
+queues' Redis (REDIS_BROKER_URL) is a port where no Redis listens, or a private redis-server frozen
+with SIGSTOP (the request then hangs in the enqueue after the commit, and the process is SIGKILLed
+right there). Its other Redis (sessions, rate limits, replay keys) is the stack's, which answers.
 """
 
 from __future__ import annotations
@@ -37,9 +38,9 @@ TOKEN = "outbox-inbound-token"
 AT_ONCE = OutboxSettings(min_age_seconds=0, lease_seconds=30, batch_size=500)
 
 
-def cut_off(redis_url: str, *args: str) -> subprocess.Popen:
+def cut_off(broker_redis_url: str, *args: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "tests.outbox.cut_off", *args], cwd=ROOT,
-                            env={**os.environ, "REDIS_URL": redis_url, "REDIS_COMMAND_RETRIES": "1"},
+                            env={**os.environ, "REDIS_BROKER_URL": broker_redis_url, "REDIS_COMMAND_RETRIES": "1"},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
