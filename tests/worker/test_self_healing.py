@@ -68,6 +68,7 @@ def start_worker(tmp_path: Path, redis_url: str, name: str) -> tuple[subprocess.
          "--processes", "1", "--threads", "2", "--queues", "probe"],
         cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "WORKER_READY_FILE": str(ready), "REDIS_URL": redis_url,
+             "WORKER_LIVENESS_FILE": str(tmp_path / f"alive-{name}"),
              "REDIS_BROKER_NAMESPACE": NAMESPACE, "BROKER_HEARTBEAT_TIMEOUT_SECONDS": "3",
              "BROKER_MAINTENANCE_INTERVAL_SECONDS": "1"})
     return process, ready
@@ -115,6 +116,9 @@ async def test_a_delayed_job_held_in_memory_survives_a_redis_restart(tmp_path, p
         private_redis.start()
         count, seconds = await wait_until(lambda: probe_count(private_redis.url, seller.tenant_id), 45)
         assert worker.poll() is None, "the worker must recover in place, not exit"
+        # The supervisor ticks again once Redis is back: a liveness probe sees a fresh file.
+        await asyncio.sleep(1.5)
+        assert time.time() - (tmp_path / "alive-redis").stat().st_mtime < 3
     finally:
         worker.send_signal(signal.SIGTERM)
         stderr = worker.communicate(timeout=60)[1]
