@@ -11,6 +11,7 @@ waits at most that long). Keys carry hashes, never raw emails or addresses.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 import math
 import time
@@ -33,11 +34,14 @@ class AddressThrottle:
     """At most ``limit`` counted events per key in a window that starts at the first one."""
 
     def __init__(self, redis: Redis, kind: str, value: str, *, limit: int, window_seconds: int,
-                 detail: str | None = None) -> None:
+                 detail: str | None = None, enabled: bool = True) -> None:
         self._redis, self.key, self.limit, self.window = redis, _hashed(kind, value), limit, window_seconds
         self.detail = detail  # with {minutes}; None: the sign-in wording
+        self.enabled = enabled
 
     async def check(self) -> None:
+        if not self.enabled:
+            return
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.get(self.key)
             pipe.ttl(self.key)
@@ -48,6 +52,8 @@ class AddressThrottle:
             raise TooManyAttempts(seconds, detail=self.detail.format(minutes=minutes) if self.detail else None)
 
     async def hit(self) -> None:
+        if not self.enabled:
+            return
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.incr(self.key)
             # The window starts at the first event; later events do not extend it.
@@ -105,17 +111,28 @@ class LoginThrottle:
         await self._pair.clear()
 
 
+def _is_loopback(address: str) -> bool:
+    # Without trusted proxy hops every call seems to come from the local watchdog (127.0.0.1): one
+    # shared counter would let a few bad calls block everybody, so such calls are not counted.
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return address == "unknown"
+
+
 def registration_throttle(redis: Redis, settings: AuthSettings, client_ip: str) -> AddressThrottle:
     return AddressThrottle(redis, "register-address", client_ip, limit=settings.register_max_per_ip,
                            window_seconds=settings.register_window_seconds,
-                           detail="Too many new accounts from your address. Try again in {minutes} min.")
+                           detail="Too many new accounts from your address. Try again in {minutes} min.",
+                           enabled=not _is_loopback(client_ip))
 
 
 def webhook_failure_throttle(redis: Redis, settings: AuthSettings, client_ip: str) -> AddressThrottle:
     return AddressThrottle(redis, "webhook-failures-address", client_ip,
                            limit=settings.webhook_max_failures_per_ip,
                            window_seconds=settings.webhook_failure_window_seconds,
-                           detail="Too many failed webhook calls from your address. Try again in {minutes} min.")
+                           detail="Too many failed webhook calls from your address. Try again in {minutes} min.",
+                           enabled=not _is_loopback(client_ip))
 
 
 def client_ip(remote_host: str | None, forwarded_for: str | None, trusted_proxy_hops: int) -> str:
