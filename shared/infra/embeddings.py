@@ -24,14 +24,14 @@ class EmbeddingSettings(Settings, frozen=True, kw_only=True):
     passage_model: str = "e5-passage"
     dimensions: int = 384
     # Fail fast rather than queue behind other sellers' work (shared/tenancy/fairness.py).
-    timeout_seconds: float = 10.0
+    timeout_seconds: float = 15.0
     max_retries: int = 1
     # e5 reads ~512 tokens (~2000 characters of Polish); more only costs server time: a query keeps its
     # newest characters (where the question is), a passage its first.
     max_query_chars: int = 2000
     max_passage_chars: int = 2000
     # Texts per request are grouped up to this many characters, so no request holds the server long.
-    call_char_budget: int = 4000
+    call_char_budget: int = 2000
     # Calls one seller (or the untagged background lane) may have at the server at once.
     calls_per_lane: int = 2
     wait_seconds: float = 20.0
