@@ -22,6 +22,10 @@ class LlmSettings(Settings, frozen=True, kw_only=True):
     # vLLM keeps prefix caches apart by cache_salt; llama.cpp's server ignores the field. Turn it
     # off only for a server that rejects unknown request fields.
     send_cache_salt: bool = True
+    # Fair sharing (shared/tenancy/fairness.py): completions one seller may have at the server at once,
+    # and how long a call may wait for its slot before failing (ModelServerBusy) instead of queueing.
+    calls_per_lane: int = 2
+    wait_seconds: float = 20.0
 
 
 def make_llm_client(settings: LlmSettings | None = None) -> AsyncOpenAI:
@@ -33,4 +37,15 @@ def make_llm_client(settings: LlmSettings | None = None) -> AsyncOpenAI:
         api_key=settings.api_key,
         timeout=settings.timeout_seconds,
         max_retries=settings.max_retries,
+        http_client=fair_http_client(settings),
     )
+
+
+def fair_http_client(settings: LlmSettings):  # noqa: ANN201 - httpx.AsyncClient (lazy import)
+    """The client's HTTP layer with the fairness gate in front of every request (one slot per call)."""
+    import httpx
+
+    from shared.infra.llm_fairness import FairLlmTransport
+
+    return httpx.AsyncClient(transport=FairLlmTransport(httpx.AsyncHTTPTransport(), settings),
+                             timeout=settings.timeout_seconds)

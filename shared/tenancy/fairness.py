@@ -44,7 +44,14 @@ _lane: ContextVar[Lane | None] = ContextVar("bokai_fair_lane", default=None)
 @contextmanager
 def tenant_lane(tenant_id: UUID | str, *, interactive: bool = False) -> Iterator[None]:
     """Model-server calls made inside the block count against ``tenant_id``'s share."""
-    token = _lane.set(Lane(str(parse_tenant_id(tenant_id)), interactive))
+    with lane(str(parse_tenant_id(tenant_id)), interactive=interactive):
+        yield
+
+
+@contextmanager
+def lane(name: str, *, interactive: bool = False) -> Iterator[None]:
+    """A lane by any stable per-seller name (e.g. the seller's LLM cache salt when no id is at hand)."""
+    token = _lane.set(Lane(name, interactive))
     try:
         yield
     finally:
@@ -70,9 +77,12 @@ class FairGate:
         self.hold_seconds = hold_seconds
 
     def _slot_names(self, lane: Lane) -> list[str]:
-        # Tenant lanes live under the tenant's Redis prefix like every other tenant key.
-        prefix = f"t:{lane.name}:" if lane.name != BACKGROUND_LANE else ""
-        return [f"{prefix}fair:{self._server}:slot:{i}" for i in range(self.per_lane)]
+        try:
+            # Tenant lanes live under the tenant's Redis prefix like every other tenant key.
+            prefix = f"t:{UUID(lane.name)}:fair:{self._server}"
+        except ValueError:
+            prefix = f"fair:{self._server}:lane:{lane.name}"
+        return [f"{prefix}:slot:{i}" for i in range(self.per_lane)]
 
     @property
     def _interactive_key(self) -> str:

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from contextlib import AsyncExitStack
 
 import pytest
-from openai import AsyncOpenAI
+from openai import APITimeoutError, AsyncOpenAI
 
 from functions.kb import handler as kb
 from shared.http.app import make_function_app
 from shared.infra.embeddings import Embedder, batches_within
+from shared.infra.llm import LlmSettings, make_llm_client
 from shared.infra.postgres import close_pool, open_pool
 from shared.infra.redis import close_redis, make_redis, open_redis
-from shared.tenancy.fairness import FairGate, ModelServerBusy, tenant_lane
+from shared.tenancy.fairness import FairGate, ModelServerBusy, lane, tenant_lane
+from shared.settings import load
 from tests.support import serve
 
 pytestmark = pytest.mark.integration
@@ -105,3 +108,33 @@ async def test_curated_answer_is_a_503_not_a_500_when_embeddings_time_out(monkey
     for response in (answer, search):
         assert response.status_code == 503, response.text
         assert response.headers["retry-after"] and "try again" in response.json()["detail"]
+
+
+async def test_llm_calls_take_a_slot_of_the_sellers_lane_found_by_cache_salt(monkeypatch, redis):
+    # The reply agent passes no tenant to the client, only each seller's cache_salt: that is the lane.
+    monkeypatch.setenv("LLM_CALLS_PER_LANE", "1")
+    monkeypatch.setenv("LLM_WAIT_SECONDS", "0.3")
+    monkeypatch.setenv("LLM_MAX_RETRIES", "0")
+    settings = load(LlmSettings)
+    client = make_llm_client(settings)
+    busy_salt, other_salt = uuid.uuid4().hex, uuid.uuid4().hex
+    holder = FairGate(redis, "llm", per_lane=1, hold_seconds=30)
+
+    async def complete(salt: str):
+        return await client.chat.completions.create(
+            model=settings.model, max_tokens=3, extra_body={"cache_salt": salt},
+            messages=[{"role": "user", "content": "Powiedz: tak"}])
+
+    held = AsyncExitStack()
+    try:
+        with lane(f"salt-{busy_salt}"):  # that seller already has its one call at the server
+            await held.enter_async_context(holder.slot())
+        with pytest.raises(APITimeoutError) as refused:  # what callers already handle
+            await complete(busy_salt)
+        assert isinstance(refused.value.__cause__.__cause__, ModelServerBusy)
+        assert (await complete(other_salt)).choices  # another seller is not queued behind it
+        await held.aclose()
+        assert (await complete(busy_salt)).choices
+    finally:
+        await held.aclose()
+        await client.close()
