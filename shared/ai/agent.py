@@ -1,8 +1,12 @@
 """The reply agent: one customer message (or a burst of them) in → a reply row or a handoff out.
 
-Every path ends in a draft, an approved reply, or the conversation waiting for a person with the
-reason shown to the seller — never silence. Order matters: cheap decisions (taken over, AI off,
-unpaid, complaint, outside hours) before any retrieval; a curated answer before any LLM call.
+The autopilot contract (`shared.ai.intent.decision`): the AI sends on its own only when the message
+is an answerable information request (rules and the trained classifier agree, and the optional LLM
+check does not object) AND retrieval grounds the answer (or a curated answer matches) AND the
+marketplace policy guard passes. Anything uncertain becomes a draft a person approves; problems
+(complaints, returns, disputes, threats, attacks) are handed off with the reason. Every path ends in
+a draft, an approved reply, or the conversation waiting for a person — never silence — except a
+plain "thank you", which closes the conversation.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from uuid import UUID
 from shared.ai.completion import Completion, LlmEmptyAnswer, LlmUnavailable, complete
 from shared.ai.config import get_ai_config, outside_hours_handoff
 from shared.ai.context import ReplyContext, load_context
-from shared.ai.handoff import classify_handoff
+from shared.ai.intent import llm_check
+from shared.ai.intent.decision import Assessment, assess, text_to_classify
 from shared.ai.language import detect_language
 from shared.ai.llm_clients import client_for
 from shared.ai.llm_retry import LlmRetryLater, llm_retry_allowed
@@ -25,11 +30,12 @@ from shared.ai.prompt import CONFIDENTIAL_MARKERS, build_messages
 from shared.ai.routing import MessageFeatures, choose_model, load_endpoints
 from shared.ai.usage import budget_status, record_llm_call
 from shared.conversations.errors import ReplyAlreadyExists, StateConflict
-from shared.conversations.handoff import leave_for_human
+from shared.conversations.handoff import close_thanked, hold_draft_for_person, leave_for_human
 from shared.conversations.replies import create_ai_reply
 from shared.infra.llm import LlmSettings
 from shared.knowledge.answers import match_curated_answer
 from shared.knowledge.retrieval import RetrievedChunk, search
+from shared.knowledge.similarity import embedding_model_id, similarity_thresholds
 from shared.knowledge.stores import KnowledgeStores
 from shared.ops.llm_metrics import observe_llm_call
 from shared.settings import load
@@ -38,9 +44,8 @@ from shared.tenancy.llm import llm_cache_salt
 logger = logging.getLogger("bokai.ai.agent")
 
 RETRIEVAL_K = 5
-# Cosine similarity (multilingual-e5-small, query ↔ passage) below which a chunk does not answer
-# the question: on Polish shop policies relevant passages scored 0.84–0.91, unrelated 0.78–0.84.
-GROUNDING_SIMILARITY = 0.84
+# A plain "thank you" / "ok" this short closes the conversation instead of getting a reply.
+CLOSING_MAX_CHARS = 80
 PAYING = frozenset({"active", "trialing"})
 
 
@@ -94,28 +99,69 @@ async def handle_customer_message(stores: KnowledgeStores, tenant_id: UUID, mess
     if not question.strip():
         # Only attachments or whitespace: a person looks at what the customer sent.
         return await _hand_off(ctx, "empty_message")
-    decision = classify_handoff(question, topics=config.handoff_topics)
-    if decision.needs_human:
-        return await _hand_off(ctx, decision.reasons[0])
+    # One bounded query embedding serves the intent classifier, the curated match and retrieval.
+    query_text = text_to_classify(ctx.unanswered)
+    [query_vector] = await stores.embedder.embed_queries([query_text])
+    model_id = embedding_model_id()
+    assessment = assess(question, query_vector, embedding_model=model_id, topics=config.handoff_topics)
+    assessment = await _second_opinion(ctx, assessment, query_text)
+    if assessment.action == "handoff":
+        return await _hand_off(ctx, assessment.reason or "uncertain_intent")
     if outside_hours_handoff(config.business_hours, now or datetime.now(timezone.utc)):
         return await _hand_off(ctx, "after_hours")
+    if _only_thanks(assessment, question):
+        await close_thanked(ctx.tenant_id, ctx.message_id)
+        return AgentOutcome("skipped", "closing")
 
-    autopilot = ctx.ai_mode or config.autopilot_mode
-    # One query embedding serves both the curated match and retrieval.
-    [query_vector] = await stores.embedder.embed_queries([" ".join(question.split())])
+    # Autopilot sends only what the intent layers call answerable; everything else is a draft.
+    autopilot = (ctx.ai_mode or config.autopilot_mode) == "auto" and assessment.action == "answer"
+    thresholds = similarity_thresholds(model_id)
     curated = await match_curated_answer(stores, tenant_id, question, config.curated_answer_threshold,
                                          query_vector=query_vector)
     if curated is not None:
         citations = [{"type": "curated", "answerId": str(curated.answer_id), "similarity": curated.similarity}]
         verdict = check_reply(ctx.platform, curated.answer)
-        return await _store_reply(ctx, curated.answer, approved=autopilot == "auto" and verdict.allowed,
-                                  citations=citations)
+        outcome = await _store_reply(ctx, curated.answer, approved=autopilot and verdict.allowed,
+                                     citations=citations)
+        return await _flag_unsent_draft(ctx, outcome, assessment, verdict.allowed)
 
-    hits = await search(stores, tenant_id, question, RETRIEVAL_K, query_vector=query_vector)
-    chunks = [c for c in hits if c.similarity >= GROUNDING_SIMILARITY]
+    hits = await search(stores, tenant_id, query_text, RETRIEVAL_K, query_vector=query_vector)
+    chunks = [c for c in hits if c.similarity >= thresholds.grounding]
     if not chunks:
         return await _hand_off(ctx, "no_grounding")
-    return await _generate(ctx, config, chunks, question, autopilot)
+    return await _generate(ctx, config, chunks, question, autopilot, assessment)
+
+
+def _only_thanks(assessment: Assessment, question: str) -> bool:
+    return (assessment.action == "answer" and assessment.intent == "thanks_closing"
+            and len(question) <= CLOSING_MAX_CHARS and "?" not in question)
+
+
+async def _second_opinion(ctx: ReplyContext, assessment: Assessment, text: str) -> Assessment:
+    """The optional LLM intent check (more cautious only); its tokens are logged like any call."""
+    options = llm_check.settings()
+    if not options.enabled or assessment.action != "answer":
+        return assessment
+    endpoint = load_endpoints().local
+    base = load(LlmSettings)
+    salt = llm_cache_salt(ctx.tenant_id, base.cache_salt_secret) if base.send_cache_salt else None
+    checked, completion = await llm_check.check(client_for(endpoint, base), endpoint.model, text, assessment,
+                                                options, cache_salt=salt)
+    if completion is not None:
+        await _log_usage(ctx, completion)
+    return checked
+
+
+async def _flag_unsent_draft(ctx: ReplyContext, outcome: AgentOutcome, assessment: Assessment,
+                             policy_ok: bool) -> AgentOutcome:
+    """A draft the intent layers or the policy guard held back tells the seller why it waits."""
+    if outcome.action != "drafted":
+        return outcome
+    if not policy_ok:
+        await hold_draft_for_person(ctx.tenant_id, ctx.message_id, "policy_violation")
+    elif assessment.action == "draft":
+        await hold_draft_for_person(ctx.tenant_id, ctx.message_id, assessment.reason or "uncertain_intent")
+    return outcome
 
 
 def _citations(chunks: list[RetrievedChunk]) -> list[dict]:
@@ -124,7 +170,7 @@ def _citations(chunks: list[RetrievedChunk]) -> list[dict]:
 
 
 async def _generate(ctx: ReplyContext, config, chunks: list[RetrievedChunk], question: str,
-                    autopilot: str) -> AgentOutcome:
+                    autopilot: bool, assessment: Assessment) -> AgentOutcome:
     budget = await budget_status(ctx.tenant_id)
     features = MessageFeatures.from_text(question, _confidence(chunks[0].similarity))
     route = choose_model(config, ctx.plan, budget, features, endpoints=load_endpoints(), tenant_id=ctx.tenant_id)
@@ -146,12 +192,8 @@ async def _generate(ctx: ReplyContext, config, chunks: list[RetrievedChunk], que
     if not text:
         return await _hand_off(ctx, "llm_empty")
     verdict = check_reply(ctx.platform, text, forbidden_phrases=CONFIDENTIAL_MARKERS, expected_language=language)
-    outcome = await _store_reply(ctx, text, approved=autopilot == "auto" and verdict.allowed,
-                                 citations=_citations(chunks))
-    if not verdict.allowed and outcome.action == "drafted":
-        # The draft stays for the seller to fix; it is never sent on its own.
-        await leave_for_human(ctx.tenant_id, ctx.message_id, "policy_violation")
-    return outcome
+    outcome = await _store_reply(ctx, text, approved=autopilot and verdict.allowed, citations=_citations(chunks))
+    return await _flag_unsent_draft(ctx, outcome, assessment, verdict.allowed)
 
 
 async def _complete_logged(ctx: ReplyContext, endpoint, base: LlmSettings, messages, config,

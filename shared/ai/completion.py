@@ -32,7 +32,8 @@ class Completion:
 
 
 async def complete(client: AsyncOpenAI, *, model: str, messages: list[dict[str, str]], max_tokens: int,
-                   temperature: float, cache_salt: str | None = None) -> Completion:
+                   temperature: float, cache_salt: str | None = None,
+                   response_format: dict | None = None) -> Completion:
     import openai
 
     started = time.perf_counter()
@@ -41,6 +42,7 @@ async def complete(client: AsyncOpenAI, *, model: str, messages: list[dict[str, 
             model=model, messages=messages, max_tokens=max_tokens, temperature=temperature,
             # vLLM keeps each tenant's prefix cache apart with this; see LlmSettings.send_cache_salt.
             extra_body={"cache_salt": cache_salt} if cache_salt else None,
+            **({"response_format": response_format} if response_format else {}),
         )
     except (openai.APIConnectionError, openai.APITimeoutError, openai.RateLimitError,
             openai.InternalServerError) as exc:

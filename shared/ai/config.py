@@ -30,6 +30,7 @@ from shared.ai.schemas import (
     ModelChoice,
     Tone,
 )
+from shared.knowledge.similarity import embedding_model_id, similarity_thresholds
 from shared.tenancy.db import tenant_tx, tx_connection
 
 logger = logging.getLogger("bokai.ai.config")
@@ -38,7 +39,6 @@ WARSAW = ZoneInfo("Europe/Warsaw")
 ALL_HANDOFF_TOPICS: tuple[str, ...] = get_args(HandoffTopic)
 # A question about the return policy is answerable from the KB; an actual return request is not.
 DEFAULT_HANDOFF_TOPICS = tuple(t for t in ALL_HANDOFF_TOPICS if t != "return_question")
-DEFAULT_CURATED_THRESHOLD = 0.94  # see shared/knowledge/answers.py for how it was measured
 # How the prompt phrases each tone (the seed: "2–3 zdania, profesjonalnie ale przyjaźnie").
 TONE_INSTRUCTIONS = {
     "professional_friendly": "Odpowiadaj profesjonalnie, ale przyjaźnie, w 2–3 zdaniach.",
@@ -60,7 +60,8 @@ _POLICY_TYPES: dict[str, tuple[Any, Any]] = {
     "handoff_topics": (list[HandoffTopic], list(DEFAULT_HANDOFF_TOPICS)),
     "monthly_budget_pln": (float | None, None),
     "budget_exhausted_behaviour": (BudgetExhausted, "local_only"),
-    "curated_answer_threshold": (float, DEFAULT_CURATED_THRESHOLD),
+    # None: the embedding model's calibrated value (shared/ai/thresholds.py); a seller may set their own.
+    "curated_answer_threshold": (float | None, None),
     "language": (Language, "pl"),
 }
 
@@ -105,10 +106,16 @@ def _view(row: dict[str, Any] | None, plan: str) -> AiConfigView:
         monthly_budget_pln=float(plan_budget if own_budget is None else min(Decimal(str(own_budget)), plan_budget)),
         budget_from_plan=own_budget is None, plan_budget_pln=float(plan_budget),
         budget_exhausted_behaviour=extras["budget_exhausted_behaviour"],
-        curated_answer_threshold=extras["curated_answer_threshold"], language=extras["language"], plan=plan,
+        curated_answer_threshold=_curated_threshold(extras["curated_answer_threshold"]), language=extras["language"], plan=plan,
     )
 
 
+
+
+def _curated_threshold(own: float | None) -> float:
+    if own is not None:
+        return own
+    return similarity_thresholds(embedding_model_id()).curated
 
 
 async def _plan(tenant_id: UUID) -> str:

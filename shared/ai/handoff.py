@@ -29,6 +29,8 @@ _ASKING = compile_folded(*p.ASKING)
 _TOPICS = {name: compile_folded(*patterns) for name, patterns in p.TOPICS.items()}
 _DONE_OR_DEMANDED = compile_folded(*p.RETURN_DONE_OR_DEMANDED)
 _HOW = compile_folded(*p.RETURN_HOW)
+_IN_ADVANCE = compile_folded(*p.IN_ADVANCE)
+_PROCEDURE_ONLY = compile_folded(*p.PROCEDURE_ONLY)
 _SHOUT_PUNCTUATION = re.compile(r"[!?]{3,}|!{2,}\?|\?{2,}!|[\U0001F620\U0001F621\U0001F92C\U0001F595]")  # 😠😡🤬🖕
 _WORD = re.compile(r"[^\W\d_]{3,}")
 _THANKS = compile_folded(
@@ -80,10 +82,19 @@ def _message_topics(message: str) -> tuple[set[str], list[str]]:
     if shouting and not (_THANKS.search(folded) and ANGRY not in found):
         found.add(ANGRY)
         matched += shouting
+    if found and _asks_about_procedure(found, folded):
+        # "Ile trwa rozpatrzenie reklamacji?", "Co jeśli przyjdzie uszkodzone?": the knowledge base answers.
+        return {RETURN_QUESTION}, list(dict.fromkeys(matched))
     if "return" in found:
         found.remove("return")
         found.add(_return_kind(folded, problem=bool(found & set(_PROBLEMS))))
     return found, list(dict.fromkeys(matched))
+
+
+def _asks_about_procedure(found: set[str], folded: str) -> bool:
+    if found <= {COMPLAINT, DEFECT, "return"} and _IN_ADVANCE.search(folded):
+        return True
+    return found <= {COMPLAINT, "return"} and _PROCEDURE_ONLY.search(folded) is not None
 
 
 def _return_kind(folded: str, *, problem: bool) -> str:

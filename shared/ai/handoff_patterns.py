@@ -72,6 +72,9 @@ TOPICS: dict[str, list[str]] = {
         r"wgniec\w*", r"odpad[lł]\w*", r"rozpad\w*", r"zniszcz\w*", r"(?:s|po|roz)pru\w*",
         r"puchn\w*", r"(?:s|na)puch\w*", r"martw[yae]", r"(?:od|roz)kle[ij]\w*", r"spru[lł]\w*",
         r"poplamion\w*", r"zaplamion\w*",
+        # "Is it normal that ...?" — in a shop, a defect asked as a question
+        r"czy (?:to )?(?:jest )?normaln\w*", r"is (?:it|this|that) normal", r"e normal (?:ca|s[aă])",
+        r"norm[aá]lis,? hogy", r"нормално ли е",
         r"broken", r"damaged", r"defective", r"faulty", r"cracked", r"scratched", r"leak\w*",
         r"(?:doesn'?t|does not|won'?t|not|stopped) (?:work\w*|turn on|charg\w*)",
         r"deteriorat\w*", r"defect\w*", r"stricat\w*", r"spart\w*", r"nu (?:mai )?(?:func[tț]ion\w*|merge)",
@@ -145,4 +148,26 @@ RETURN_HOW = [
     r"do kiedy", r"kto (?:p[lł]aci|pokrywa)", r"procedur\w*", r"formularz\w*", r"je[sś]li", r"je[zż]eli",
     r"gdyby", r"how", r"can i", r"what is", r"where do", r"is it possible", r"cum", r"pot s[aă]",
     r"hogyan", r"lehet", r"как", r"мога ли",
+]
+
+# Asked in advance — before buying, "what if": even defect words describe no problem yet.
+IN_ADVANCE = [
+    r"gdyby", r"gdybym", r"a jakby", r"co je[sś]li", r"co w razie", r"w razie (?:gdyby|czego)", r"hipotetyczn\w*",
+    r"profilaktyczn\w*", r"na przysz[lł]o[sś][cć]", r"na zapas", r"zanim (?:kupi\w*|zam[oó]wi\w*)",
+    r"przed zakupem", r"pytam (?:og[oó]lnie|teoretycznie|z ciekawo[sś]ci|na wszelki wypadek)",
+    r"what (?:happens )?if", r"in case", r"before (?:i )?(?:buy|order)\w*",
+    r"ce (?:se [iî]nt[aâ]mpl[aă] )?dac[aă]", r"[iî]n cazul [iî]n care", r"[iî]nainte (?:s[aă] )?(?:cump[aă]r|comand)\w*",
+    r"el[oő]re k[eé]rdezem", r"v[aá]s[aá]rl[aá]s el[oő]tt", r"mi (?:a teend[oő]|t[oö]rt[eé]nik),? ha",
+    r"какво (?:става|да правя),? ако", r"преди да (?:купя|поръчам)",
+]
+# Saying nothing is wrong, or asking how the procedure works: complaint and return WORDS name a
+# procedure here (defect words still describe a problem).
+PROCEDURE_ONLY = [
+    r"nie reklamuj\w*", r"nie zwracam", r"nie chc[eę] (?:nic )?(?:zwraca[cć]|reklamowa[cć]|odsy[lł]a[cć])",
+    r"wszystko (?:jest )?(?:ok|okej|dzia[lł]a|w porz[aą]dku|gra|dobrze)", r"nic si[eę] nie (?:dzieje|sta[lł]o|zepsu[lł]o)",
+    r"nie ma (?:[zż]adnego )?problem\w*", r"bez problem[oó]w", r"z ciekawo[sś]ci", r"just (?:asking|curious)",
+    r"nothing (?:is )?wrong", r"no problem", r"everything (?:is )?(?:fine|ok|okay|works)", r"totul e ok",
+    r"nu e nicio problem[aă]", r"minden rendben", r"всичко е наред",
+    r"ile (?:\w+ ){0,2}(?:trwa|trwaj\w*|czasu) (?:\w+ ){0,3}rozpatr\w*", r"rozpatr\w* (?:\w+ ){0,2}trwa",
+    r"je[sś]li(?:by)?", r"je[zż]eli", r"w przypadku",
 ]

@@ -73,8 +73,9 @@ class ChannelSender(Protocol):
 _SENDERS: dict[str, ChannelSender] = {}
 
 
-def register_sender(sender: ChannelSender) -> None:
-    _SENDERS[sender.platform] = sender
+def register_sender(sender: ChannelSender, *, platform: str | None = None) -> None:
+    """`platform`: a conversation platform served by another channel's sender (Amazon by e-mail)."""
+    _SENDERS[platform or sender.platform] = sender
 
 
 def sender_for(platform: str) -> ChannelSender:

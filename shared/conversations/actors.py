@@ -5,7 +5,7 @@ from __future__ import annotations
 import dramatiq
 
 from shared.conversations.delivery import DeliveryBusy, RetryLater, deliver, delivery_settings, give_up
-from shared.ai.scheduling import GENERATE_ACTOR, quiet_period_ms
+from shared.ai.scheduling import GENERATE_ACTOR, reply_delay_for_message
 from shared.broker import enqueue
 
 QUEUE = "replies"
@@ -38,5 +38,6 @@ async def delivery_gave_up(message_data: dict, retry_info: dict) -> None:
 @dramatiq.actor(actor_name="replies.handle_customer_message", queue_name=QUEUE, max_retries=10,
                 min_backoff=2_000)
 async def handle_customer_message(tenant_id: str, message_id: str) -> None:
-    # The seam to the AI agent: answer after the quiet period, so a burst gets one reply.
-    enqueue(*GENERATE_ACTOR, tenant_id, message_id, delay_ms=quiet_period_ms())
+    # The seam to the AI agent: a complete message is answered at once, a fragment ("Dzień dobry")
+    # after the quiet period, so a burst gets one reply.
+    enqueue(*GENERATE_ACTOR, tenant_id, message_id, delay_ms=await reply_delay_for_message(tenant_id, message_id))

@@ -65,3 +65,32 @@ async def leave_for_human(tenant_id: UUID | str, message_id: UUID | str, reason:
                                     AND r.status IN ('draft', 'approved', 'sending', 'sent'))
             RETURNING c.id""", UUID(str(message_id)), reason[:50])
     return changed is not None
+
+
+async def close_thanked(tenant_id: UUID | str, message_id: UUID | str) -> bool:
+    """A customer's plain "thank you" needs no reply: the conversation is resolved, unless it already
+    waits for a person (their open problem is not closed by politeness)."""
+    async with tenant_tx(tenant_id):
+        changed = await tx_connection().fetchval(
+            """UPDATE conversations c SET status = 'resolved', updated_at = now()
+                 FROM messages m
+                WHERE m.id = $1 AND m.direction = 'inbound' AND c.id = m.conversation_id
+                  AND c.status NOT IN ('waiting_for_human', 'resolved')
+            RETURNING c.id""", UUID(str(message_id)))
+    return changed is not None
+
+
+async def hold_draft_for_person(tenant_id: UUID | str, message_id: UUID | str, reason: str) -> bool:
+    """The AI's draft waits for the seller with the reason it was not sent (policy guard, uncertain
+    intent). Unlike `leave_for_human`, a draft reply does not make this a no-op; an approved or sent
+    one does (nothing waits any more)."""
+    async with tenant_tx(tenant_id):
+        changed = await tx_connection().fetchval(
+            """UPDATE conversations c
+                  SET status = 'waiting_for_human', handoff_reason = $2, updated_at = now()
+                 FROM messages m
+                WHERE m.id = $1 AND m.direction = 'inbound' AND c.id = m.conversation_id
+                  AND NOT EXISTS (SELECT 1 FROM messages r WHERE r.in_reply_to_id = m.id
+                                    AND r.status IN ('approved', 'sending', 'sent'))
+            RETURNING c.id""", UUID(str(message_id)), reason[:50])
+    return changed is not None

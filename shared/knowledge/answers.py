@@ -8,15 +8,11 @@ from uuid import UUID
 
 import msgspec
 
+from shared.knowledge.similarity import embedding_model_id, similarity_thresholds
 from shared.knowledge.stores import KnowledgeStores
 from shared.knowledge.tables import CuratedAnswer
 from shared.tenancy.db import tenant_tx
 
-# Cosine similarity of multilingual-e5-small query embeddings, measured on Polish shop questions:
-# the same question reworded, greeted or typed without diacritics 0.94–0.97; a different question
-# on the same topic ("... w weekendy?", "Ile kosztuje wysyłka za granicę?") 0.91–0.92; unrelated
-# ≈ 0.85. The answer is sent verbatim, so a miss (falling back to retrieval) beats a wrong match.
-DEFAULT_MATCH_THRESHOLD = 0.94
 MAX_QUESTION = 500
 MAX_ANSWER = 2000
 
@@ -127,12 +123,16 @@ async def delete_answer(stores: KnowledgeStores, tenant_id: UUID, answer_id: UUI
 
 
 async def match_curated_answer(stores: KnowledgeStores, tenant_id: UUID, customer_question: str,
-                               threshold: float = DEFAULT_MATCH_THRESHOLD, *,
+                               threshold: float | None = None, *,
                                query_vector: list[float] | None = None) -> CuratedMatch | None:
     """The enabled curated answer whose question means the same as the customer's, if any.
 
-    ``query_vector``: the question's query embedding when the caller already has it.
+    ``query_vector``: the question's query embedding when the caller already has it. ``threshold``:
+    the seller's own, else the embedding model's calibrated one (a verbatim answer: a miss, falling
+    back to retrieval, beats a wrong match).
     """
+    if threshold is None:
+        threshold = similarity_thresholds(embedding_model_id()).curated
     text = " ".join(customer_question.split())[:MAX_QUESTION * 2]
     if not text:
         return None

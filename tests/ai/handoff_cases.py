@@ -57,6 +57,12 @@ RETURN_REQUEST = [
 ]
 
 RETURN_QUESTION = [
+    # Asking about the procedure — in advance, or saying nothing is wrong — is not a problem.
+    ("Ile trwa rozpatrzenie reklamacji?", {"return_question"}),
+    ("Jak wygląda reklamacja, gdyby coś się zepsuło? Pytam, zanim kupię.", {"return_question"}),
+    ("Co jeśli paczka przyjdzie uszkodzona? Odbierać czy nie?", {"return_question"}),
+    ("Nie reklamuję, wszystko działa, pytam tylko o instrukcję po polsku.", {"return_question"}),
+    ("What happens if it arrives damaged? Asking before I buy.", {"return_question"}),
     ("Jak mogę zwrócić towar?", {"return_question"}),
     ("jak zwrocic towar", {"return_question"}),
     ("Ile mam dni na zwrot?", {"return_question"}),
@@ -77,6 +83,11 @@ RETURN_QUESTION = [
 ]
 
 DEFECT = [
+    # A defect described stays a defect whatever else the customer asks.
+    ("Reklamacja butów - odklejona podeszwa, ile trwa rozpatrzenie?", {"complaint", "defect"}),
+    ("Jeśli to się nie uda, chcę zwrot. Telefon nie działa.", {"return_request", "defect"}),
+    ("Czy to normalne, że po tygodniu odpadła podeszwa?", {"defect"}),
+    ("Is it normal that the charger gets this hot?", {"defect"}),
     ("Paczka przyszła uszkodzona.", {"defect"}),
     ("paczka przyszla uszkodzona", {"defect"}),
     ("Telefon nie działa od wczoraj", {"defect"}),

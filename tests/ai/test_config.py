@@ -13,6 +13,7 @@ from shared.ai import config as ai_config
 from shared.ai.config import ConfigError, get_ai_config, update_ai_config, within_business_hours
 from shared.ai.schemas import AiConfigPatch, BusinessHours, TimeRange, WeekSchedule
 from shared.infra.postgres import engine
+from shared.knowledge.similarity import embedding_model_id, similarity_thresholds
 from shared.tenancy.db import tenant_tx
 from tests.ai.usage_support import make_tenant
 
@@ -29,7 +30,9 @@ async def test_defaults_without_a_row():
     assert config.business_hours.handoff_outside_hours is False
     assert config.business_hours.week.mon == [TimeRange("09:00", "17:00")] and config.business_hours.week.sun == []
     assert (config.monthly_budget_pln, config.budget_from_plan, config.plan) == (0.45, True, "basic")
-    assert (config.budget_exhausted_behaviour, config.curated_answer_threshold) == ("local_only", 0.94)
+    # Until the seller sets one, the embedding model's calibrated threshold (shared/knowledge/calibration).
+    calibrated = similarity_thresholds(embedding_model_id()).curated
+    assert (config.budget_exhausted_behaviour, config.curated_answer_threshold) == ("local_only", calibrated)
     assert (await get_ai_config(await make_tenant("premium"))).monthly_budget_pln == 4.0
 
 

@@ -42,7 +42,8 @@ async def test_reply_lands_in_the_same_conversation_with_quotes_stripped(webhook
     assert (first.status_code, again.json()["duplicate"], reply.status_code) == (202, True, 202)
 
     async with tenant_tx(tenant_id):
-        conversations = await Conversation.select().where(Conversation.platform == "email")
+        # From Amazon's buyer relay: an Amazon conversation, policed by Amazon's rules.
+        conversations = await Conversation.select().where(Conversation.platform == "amazon")
         messages = await Message.select().order_by(Message.sent_at).where(
             Message.conversation_id == conversations[0]["id"])
     assert len(conversations) == 1 and conversations[0]["platform_conversation_id"] == "<q1@buyer.amazon.pl>"
@@ -78,6 +79,9 @@ async def test_legacy_charsets_are_stored_as_proper_polish(webhooks, mailbox, ch
     await deliver(webhooks, tenant_id, account, legacy_charset_mail(charset, "quoted-printable", message_id))
     async with tenant_tx(tenant_id):
         stored = await Message.select(Message.content).where(Message.platform_message_id == message_id).first()
+        conversation = await Conversation.select(Conversation.platform).where(
+            Conversation.platform_conversation_id == message_id).first()
+    assert conversation["platform"] == "email"  # an ordinary customer's mail stays e-mail
     assert stored["content"] == "Zażółć gęślą jaźń - proszę o fakturę."
 
 

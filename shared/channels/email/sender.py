@@ -19,6 +19,7 @@ from email.utils import formataddr, format_datetime
 
 import aiosmtplib
 
+from shared.channels import amazon
 from shared.channels.credentials import CredentialCipher, CredentialsError
 from shared.channels.email import EMAIL_META_KEY
 from shared.channels.senders import (
@@ -140,3 +141,5 @@ class SmtpSender:
 
 
 register_sender(SmtpSender())
+# Amazon buyer conversations arrive by e-mail and are answered by SMTP to the buyer's relay alias.
+register_sender(SmtpSender(), platform=amazon.PLATFORM)

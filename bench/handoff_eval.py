@@ -1,0 +1,97 @@
+"""Does the autopilot gate hand the right messages to a person? Precision/recall on any labelled file.
+
+    set -a; source .state/env; set +a
+    .venv/bin/python -m bench.handoff_eval FILE [--quiet]
+
+FILE: JSON lines {"text": ..., "needsHuman": true|false} (extra fields such as "intents" are used
+for a per-intent breakdown when present). Every message goes through the production decision path
+— the same bounded text, the same e5 query embedding from the configured embeddings server, the same
+`shared.ai.intent.decision.assess` with the default handoff topics, and the LLM intent check when the
+deployment enables it (AI_INTENT_LLM_CHECK_ENABLED). "Needs a person" means the agent would not let
+the AI answer alone: a handoff, or a draft held for approval. Prints the misses, the confusion
+counts and, on its last line, `precision=<x> recall=<y>` for the needsHuman class.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from shared.ai.intent import llm_check
+from shared.ai.intent.dataset import Example, read_examples
+from shared.ai.intent.decision import Assessment, assess, text_to_classify
+from shared.ai.intent.vectors import embed_for_classifier
+from shared.knowledge.similarity import embedding_model_id
+
+
+async def decide_all(examples: list[Example]) -> list[Assessment]:
+    from shared.ai.llm_clients import client_for
+    from shared.ai.routing import load_endpoints
+    from shared.infra.embeddings import Embedder
+    from shared.infra.llm import LlmSettings
+    from shared.settings import load
+
+    embedder = Embedder()
+    try:
+        vectors = await embed_for_classifier(embedder, [e.text for e in examples])
+    finally:
+        await embedder.close()
+    model_id = embedding_model_id()
+    assessments = [assess(e.text, v, embedding_model=model_id) for e, v in zip(examples, vectors)]
+    options = llm_check.settings()
+    if options.enabled:
+        endpoint = load_endpoints().local
+        client = client_for(endpoint, load(LlmSettings))
+        assessments = [(await llm_check.check(client, endpoint.model, text_to_classify([e.text]), a, options))[0]
+                       for e, a in zip(examples, assessments)]
+    return assessments
+
+
+def report(examples: list[Example], assessments: list[Assessment], *, quiet: bool = False) -> tuple[float, float]:
+    counts = Counter()
+    per_intent: dict[str, Counter] = {}
+    for example, verdict in zip(examples, assessments):
+        key = ("t" if example.needs_human else "f") + ("p" if verdict.needs_human else "n")
+        counts[key] += 1
+        for intent in example.intents:
+            per_intent.setdefault(intent, Counter())[verdict.needs_human] += 1
+        if not quiet and key in ("tn", "fp"):
+            label = "MISSED (needs a person, would be answered)" if key == "tn" else "extra (answerable, sent to a person)"
+            print(f"{label}: [{verdict.layer} p={_p(verdict)} intent={verdict.intent}] {example.text[:160]!r}")
+    if any(per_intent.values()):
+        print("share sent to a person, by labelled intent:")
+        for intent, c in sorted(per_intent.items()):
+            print(f"  {intent:28s} {c[True]:4d}/{c[True] + c[False]:<4d} = {c[True] / (c[True] + c[False]):.2f}")
+    precision = counts["tp"] / max(1, counts["tp"] + counts["fp"])
+    recall = counts["tp"] / max(1, counts["tp"] + counts["tn"])
+    print(f"messages={len(examples)} needsHuman={counts['tp'] + counts['tn']} "
+          f"tp={counts['tp']} fp={counts['fp']} fn={counts['tn']} tn={counts['fn']}")
+    return precision, recall
+
+
+def _p(verdict: Assessment) -> str:
+    return "-" if verdict.p_human is None else f"{verdict.p_human:.2f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.handoff_eval", description=__doc__.splitlines()[0])
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--quiet", action="store_true", help="do not list the misses")
+    args = parser.parse_args(argv)
+    examples = read_examples(args.file)
+    started = time.perf_counter()
+    assessments = asyncio.run(decide_all(examples))
+    elapsed = time.perf_counter() - started
+    print(f"decided {len(examples)} messages in {elapsed:.1f} s (embedding model {embedding_model_id()}, "
+          f"LLM check {'on' if llm_check.settings().enabled else 'off'})")
+    precision, recall = report(examples, assessments, quiet=args.quiet)
+    print(f"precision={precision:.3f} recall={recall:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
