@@ -34,7 +34,7 @@ class EmbeddingSettings(Settings, frozen=True, kw_only=True):
     call_char_budget: int = 2000
     # Calls one seller (or the untagged background lane) may have at the server at once.
     calls_per_lane: int = 2
-    wait_seconds: float = 20.0
+    wait_seconds: float = 60.0  # background work (worker): bounded, but patient
     interactive_wait_seconds: float = 5.0
 
 
