@@ -19,12 +19,14 @@ import pytest
 
 from shared.conversations.handoff import leave_for_human
 from tests.deploy.project import ROOT
+from tests.deploy.watchdog import start_watchdog
 from tests.support import free_port, serve
 from tests.tenancy.seed import seed_tenant
 
 # Names as the components define them (histograms are queried as <name>_bucket):
 EXTERNAL_METRICS = {
-    # of-watchdog metrics server, port 8081 (openfaas/of-watchdog metrics/metrics.go)
+    # of-watchdog metrics server, port 8081 (openfaas/of-watchdog metrics/metrics.go; also checked
+    # against a running watchdog below)
     "http_requests_total", "http_request_duration_seconds", "http_requests_in_flight",
     # OpenFaaS gateway (openfaas/faas gateway/metrics/metrics.go, exporter.go)
     "gateway_function_invocation_total", "gateway_functions_seconds", "gateway_service_count",
@@ -105,3 +107,17 @@ async def test_our_panels_query_metrics_the_running_worker_and_function_serve(tm
     ours = {n for n in dashboard_metrics() if n.startswith("bokai_")}
     assert ours and ours <= exported, sorted(ours - exported)
     assert 'reason="complaint"' in worker_page
+
+
+@pytest.mark.integration
+def test_watchdog_panels_query_metrics_a_running_of_watchdog_serves(tmp_path):
+    """The watchdog's names (http_*) come from the real binary (tests/deploy/watchdog.py), not from the list."""
+    queried = {n for n in dashboard_metrics() if n.startswith("http_")}
+    watchdog = start_watchdog("health", tmp_path)
+    try:
+        assert httpx.get(watchdog.url + "/_/live", timeout=5).status_code == 200  # the histogram gets samples
+        page = httpx.get(f"http://127.0.0.1:{watchdog.ports.metrics}/metrics", timeout=5).text
+    finally:
+        watchdog.stop()
+    assert queried, "the dashboard has watchdog panels"
+    assert queried <= exported_names(page), sorted(queried - exported_names(page))
