@@ -63,13 +63,25 @@ def report(examples: list[Example], assessments: list[Assessment], *, quiet: boo
             label = "MISSED (needs a person, would be answered)" if key == "tn" else "extra (answerable, sent to a person)"
             print(f"{label}: [{verdict.layer} p={_p(verdict)} intent={verdict.intent}] {example.text[:160]!r}")
     if any(per_intent.values()):
-        print("share sent to a person, by labelled intent:")
+        print("by labelled intent: share sent to a person; the classifier's intent precision/recall "
+              "(its most likely intent vs the labels, recall on the main label):")
         for intent, c in sorted(per_intent.items()):
-            print(f"  {intent:28s} {c[True]:4d}/{c[True] + c[False]:<4d} = {c[True] / (c[True] + c[False]):.2f}")
+            precision_i, recall_i = _intent_scores(examples, assessments, intent)
+            print(f"  {intent:28s} to a person {c[True]:4d}/{c[True] + c[False]:<4d} = "
+                  f"{c[True] / (c[True] + c[False]):.2f}   intent precision={precision_i:.2f} recall={recall_i:.2f}")
     precision = counts["tp"] / max(1, counts["tp"] + counts["fp"])
     recall = counts["tp"] / max(1, counts["tp"] + counts["tn"])
     print(f"messages={len(examples)} needsHuman={counts['tp'] + counts['tn']} "
           f"tp={counts['tp']} fp={counts['fp']} fn={counts['tn']} tn={counts['fn']}")
+    return precision, recall
+
+
+def _intent_scores(examples: list[Example], assessments: list[Assessment], intent: str) -> tuple[float, float]:
+    judged = [(e, a) for e, a in zip(examples, assessments) if a.intent is not None]
+    chosen = [e for e, a in judged if a.intent == intent]
+    main = [a for e, a in judged if e.intents and e.intents[0] == intent]
+    precision = sum(intent in e.intents for e in chosen) / max(1, len(chosen))
+    recall = sum(a.intent == intent for a in main) / max(1, len(main))
     return precision, recall
 
 
