@@ -11,6 +11,8 @@ from shared.ai import config as ai_config
 from shared.ai import report
 from shared.ai.schemas import AiConfigPatch, AiConfigView
 from shared.ai.usage import BudgetStatus, budget_status
+from shared.analytics import queries as analytics_queries
+from shared.analytics.schemas import Analytics
 from shared.auth.errors import InvalidInput
 from shared.auth.guard import requires
 from shared.auth.principal import Principal
@@ -52,9 +54,23 @@ async def budget(principal: Caller) -> BudgetStatus:
     return await budget_status(principal.tenant_id)
 
 
+@get("/analytics", summary="How the AI worked for conversations started in the range: first-response p50/p90 "
+     "(AI vs person), automation rate, handoffs by reason, drafts approved/edited/discarded, cost per resolved "
+     "conversation, top unanswered questions; from/to are Warsaw dates, both included, at most 366 days "
+     "(default: this month); channel: allegro, amazon, olx, emag, email or generic (default: all)",
+     guards=[requires("read")])
+async def analytics(principal: Caller, date_from: Annotated[date | None, QueryParameter(name="from")] = None,
+                    date_to: Annotated[date | None, QueryParameter(name="to")] = None,
+                    channel: Annotated[str | None, QueryParameter(name="channel")] = None) -> Analytics:
+    try:
+        return await analytics_queries.analytics(principal.tenant_id, date_from, date_to, channel)
+    except report.ReportError as problem:
+        raise InvalidInput(problem.field, str(problem)) from None
+
+
 app = make_function_app(
     "ai",
-    [read_config, change_config, usage, budget],
+    [read_config, change_config, usage, budget, analytics],
     description="AI reply settings (model, tone, autopilot, business hours, handoff topics, budget) and AI usage.",
     on_startup=[open_pool, open_redis],
     on_shutdown=[close_redis, close_pool],
