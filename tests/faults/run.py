@@ -14,6 +14,7 @@ the worker and the webhooks function run under a restart loop standing in for Ku
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sys
 import time
@@ -186,6 +187,8 @@ def print_table(fault: Fault, result) -> None:
 async def main(selected: list[str]) -> int:
     env = load_env()
     os.environ.update(env)
+    # This process's own pool reconnecting during the Postgres fault is expected, not news.
+    logging.getLogger("asyncpg.pool").setLevel(logging.ERROR)
     from shared.infra.postgres import close_pool, open_pool
     from shared.infra.redis import make_sync_redis
     from tests.fakes.generic_receiver import GenericReceiver
