@@ -63,6 +63,7 @@ class Supervised:
                 await asyncio.to_thread(self.process.wait, 30)
             except subprocess.TimeoutExpired:
                 self.kill()
+                await asyncio.to_thread(self.process.wait, 10)
 
 
 def worker(env: dict[str, str], log_dir: Path, ready_file: Path) -> Supervised:

@@ -171,14 +171,16 @@ def deliveries_by_reply(receiver, conversation_refs: set[str]) -> tuple[int, int
     """(POSTs re-sending a reply already accepted — absorbed by its idempotency key,
         customer messages that got more than one distinct reply — true duplicates)."""
     accepted_per_conversation: Counter = Counter()
+    accepted_keys: set[str] = set()
     resent = 0
     for call in receiver.calls:
         if call.method != "POST" or not call.body or call.body.get("conversationId") not in conversation_refs:
             continue
-        if call.accepted:
+        if call.idempotency_key in accepted_keys:
+            resent += 1  # the same reply again after the receiver had taken it (answered 503 don't count)
+        elif call.accepted:
+            accepted_keys.add(call.idempotency_key)
             accepted_per_conversation[call.body["conversationId"]] += 1
-        elif call.signature_valid:
-            resent += 1
     return resent, sum(1 for n in accepted_per_conversation.values() if n > 1)
 
 
