@@ -19,7 +19,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 
-from tests.hostile.conftest import FUNCTIONS, PASSWORD
+from tests.hostile.conftest import FUNCTIONS, PASSWORD, client_address
 from tests.support import free_port
 
 pytestmark = pytest.mark.integration
@@ -61,7 +61,7 @@ def server_url():
 def signed_in(server_url) -> dict[str, str]:
     response = httpx.post(f"{server_url}/function/auth/register", timeout=30, json={
         "email": f"fuzz-{uuid.uuid4().hex[:10]}@example.pl", "password": PASSWORD, "companyName": "Sklep Fuzz"},
-        headers={"x-forwarded-for": "10.99.99.99"})
+        headers={"x-forwarded-for": client_address()})
     assert response.status_code == 201, response.text
     return {"Authorization": f"Bearer {response.json()['accessToken']}"}
 
