@@ -14,6 +14,7 @@ from shared.ai.scheduling import GENERATE_ACTOR
 from shared.broker import enqueue
 from shared.conversations.handoff import leave_for_human
 from shared.knowledge.stores import process_stores
+from shared.tenancy.fairness import tenant_lane
 
 
 class LanguageModelsWarmUp(dramatiq.Middleware):
@@ -31,7 +32,8 @@ dramatiq.get_broker().add_middleware(LanguageModelsWarmUp())
 async def generate_reply(tenant_id: str, message_id: str, llm_attempt: str = "0") -> None:
     attempt, delays = int(llm_attempt), retry_delays_ms()
     try:
-        with allow_llm_retry(attempt < len(delays)):
+        # The seller's own lane on the shared model servers: one busy seller never starves another.
+        with allow_llm_retry(attempt < len(delays)), tenant_lane(tenant_id):
             await handle_customer_message(await process_stores(), UUID(tenant_id), UUID(message_id))
     except LlmRetryLater:
         # The LLM is unreachable: the same job again shortly (a new message, not a Dramatiq retry, so

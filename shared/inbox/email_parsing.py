@@ -10,6 +10,8 @@ from email.parser import BytesParser
 from email.utils import parseaddr
 from html.parser import HTMLParser
 
+import msgspec
+
 from shared.inbox.schemas import EmailAttachment, EmailPayload
 
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
@@ -108,12 +110,28 @@ def parse_email(raw: bytes) -> EmailPayload:
     in_reply_to = (_ids(_header(message, "in-reply-to")) or [None])[0]
     # Providers always set Message-ID; without one, the same raw bytes redelivered still map to one id.
     message_id = own_id[0] if own_id else f"<sha256.{hashlib.sha256(raw).hexdigest()[:40]}@bokai.invalid>"
-    return EmailPayload(
+    return _without_nul(EmailPayload(
         message_id=message_id, subject=_header(message, "subject"), from_name=from_name or None,
         from_address=from_address or None, reply_to=reply_to or None, in_reply_to=in_reply_to,
         references=references[:50], sent_at=_sent_at(message), text=text[:MAX_TEXT_CHARS],
         attachments=_attachments(message)[:50],
-    )
+    ))
+
+
+def _without_nul(payload: EmailPayload) -> EmailPayload:
+    """A NUL can sit in any header or body of a raw mail, and PostgreSQL stores none (text or jsonb):
+    dropped here, once, rather than a 500 when the event is stored."""
+    return msgspec.convert(_strip_nul(msgspec.to_builtins(payload)), EmailPayload)
+
+
+def _strip_nul(value):  # noqa: ANN001, ANN202 - JSON-like builtins
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_strip_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _strip_nul(v) for k, v in value.items()}
+    return value
 
 
 _QUOTE_HEADERS = (

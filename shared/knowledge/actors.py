@@ -6,6 +6,7 @@ import dramatiq
 
 from shared.knowledge.ingestion import DocumentBusy, ingest_document, mark_gave_up
 from shared.knowledge.stores import process_stores
+from shared.tenancy.fairness import tenant_lane
 
 INGEST_ACTOR = "knowledge.ingest_document"
 QUEUE = "knowledge"
@@ -20,7 +21,9 @@ def _retry_when(retries: int, exception: BaseException) -> bool:
                 min_backoff=5_000, max_backoff=300_000, time_limit=20 * 60 * 1000,
                 on_retry_exhausted="knowledge.ingestion_gave_up")
 async def ingest(tenant_id: str, document_id: str) -> None:
-    await ingest_document(await process_stores(), tenant_id, document_id)
+    # A seller's big upload queues behind its own lane on the embedding server, not everyone's.
+    with tenant_lane(tenant_id):
+        await ingest_document(await process_stores(), tenant_id, document_id)
 
 
 @dramatiq.actor(actor_name="knowledge.ingestion_gave_up", queue_name=QUEUE, max_retries=3)

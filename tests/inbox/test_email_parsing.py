@@ -51,3 +51,11 @@ def test_not_a_mail_is_refused(raw):
 def test_mail_without_message_id_gets_a_stable_one():
     raw = b"From: a@b.pl\r\nSubject: x\r\n\r\nhej"
     assert parse_email(raw).message_id == parse_email(raw).message_id
+
+
+def test_nul_characters_anywhere_in_a_mail_are_dropped_not_stored():
+    raw = (b"From: A\x00nna <anna@mail.pl>\r\nSubject: Zam\x00\xc3\xb3wienie\r\nMessage-ID: <q\x00@mail.pl>\r\n"
+           b"Content-Type: text/plain; charset=utf-8\r\n\r\nDzie\x00\xc5\x84 dobry, a literal \\u0000 stays\r\n")
+    parsed = parse_email(raw)
+    assert (parsed.from_name, parsed.subject, parsed.message_id) == ("Anna", "Zamówienie", "<q@mail.pl>")
+    assert parsed.text.strip() == "Dzień dobry, a literal \\u0000 stays"

@@ -95,3 +95,13 @@ async def test_wrong_token_garbage_and_unknown_mailbox(webhooks, mailbox, seller
     unknown = await webhooks.post(f"/email/{tenant_id}/{uuid.uuid4()}", content=first_mail(),
                                   headers={"authorization": f"Bearer {TOKEN}"})
     assert [r.status_code for r in (wrong, missing, garbage, unknown)] == [401, 401, 400, 404]
+
+
+async def test_a_mail_full_of_nul_characters_is_accepted_and_stored_without_them(webhooks, mailbox):
+    tenant_id, account = mailbox
+    raw = first_mail("<nul\x00@buyer.pl>").replace(b"Dzie\xc5\x84 dobry", b"Dzie\x00\xc5\x84 dobry")
+    response = await deliver(webhooks, tenant_id, account, raw)
+    assert response.status_code == 202, response.text
+    async with tenant_tx(tenant_id):
+        stored = await Message.select(Message.content).where(Message.platform_message_id == "<nul@buyer.pl>").first()
+    assert stored["content"].startswith("Dzień dobry")
