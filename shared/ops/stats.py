@@ -33,8 +33,14 @@ def _set_labelled(key: str, gauge, values: dict[tuple[str, ...], float]) -> None
     _seen[key] |= set(values)
 
 
+# Monitoring must never become the load: a slow plan (a big table, a stale cached plan) is cut off
+# and the gauges keep their last values until the next refresh.
+STATS_TIMEOUT = "5s"
+
+
 async def refresh_database_gauges() -> None:
-    async with engine().pool.acquire() as connection:
+    async with engine().pool.acquire() as connection, connection.transaction():
+        await connection.execute(f"SET LOCAL statement_timeout = '{STATS_TIMEOUT}'")
         rows = await connection.fetch("SELECT metric, label, value FROM ops_stats()")
     unlabelled = dict.fromkeys(_UNLABELLED, 0.0)
     labelled: dict[str, dict[tuple[str, ...], float]] = {key: {} for key in _LABELLED}
