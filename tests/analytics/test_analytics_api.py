@@ -201,6 +201,8 @@ async def test_another_sellers_data_is_never_counted(world):
     ({"from": "2026-03-01", "to": "2026-03-31", "channel": "myspace"}, "channel"),
     ({"from": "2026-13-01"}, "from"),
     ({"to": "yesterday"}, "to"),
+    ({"from": "9999-12-30", "to": "9999-12-31"}, "from"),
+    ({"from": "1999-12-31", "to": "2000-01-02"}, "from"),
 ])
 async def test_bad_ranges_and_channels_are_a_400_naming_the_field(world, query, field):
     gateway, seller_a, _ = world
