@@ -39,14 +39,21 @@ Zamówienia złożone do godziny 13:00 wysyłamy tego samego dnia kurierem InPos
 
 @pytest.fixture(scope="module")
 def worker(tmp_path_factory):
-    ready = tmp_path_factory.mktemp("e2e") / "ready"
+    folder = tmp_path_factory.mktemp("e2e")
+    ready, log = folder / "ready", open(folder / "worker.log", "wb")  # noqa: SIM115 - lives with the worker
     process = subprocess.Popen(
         [sys.executable, "-m", "dramatiq", "shared.worker", "--processes", "1", "--threads", "4"],
         cwd=ROOT, env={**os.environ, "WORKER_READY_FILE": str(ready), "AI_QUIET_PERIOD_SECONDS": "1"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=log, stderr=subprocess.STDOUT)
+    print(f"worker log: {log.name}")
     yield process
     process.terminate()
-    process.wait(timeout=60)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:  # still inside a slow LLM call: its job is redelivered anyway
+        process.kill()
+        process.wait(timeout=10)
+    log.close()
 
 
 @pytest.fixture
