@@ -83,9 +83,10 @@ async def test_bad_requests_never_500(gateway):
     bad_group = await gateway.get("/function/ai/usage?groupBy=week", headers=seller)
     bad_date = await gateway.get("/function/ai/usage?from=2026-13-01", headers=seller)
     reversed_range = await gateway.get("/function/ai/usage?from=2026-11-10&to=2026-11-01", headers=seller)
+    last_day = await gateway.get("/function/ai/usage?from=9999-12-30&to=9999-12-31", headers=seller)
     anonymous = await gateway.get("/function/ai/config")
-    assert [r.status_code for r in (broken, not_object, bad_group, bad_date, reversed_range)] == [400] * 5
-    assert "from" in reversed_range.text and anonymous.status_code == 401
+    assert [r.status_code for r in (broken, not_object, bad_group, bad_date, reversed_range, last_day)] == [400] * 6
+    assert "from" in reversed_range.text and "2099" in last_day.text and anonymous.status_code == 401
 
 
 async def test_members_read_but_only_admins_change(gateway):
