@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import dramatiq
 
-from shared.conversations.delivery import DeliveryBusy, RetryLater, deliver, delivery_settings, give_up
 from shared.ai.scheduling import GENERATE_ACTOR, reply_delay_for_message
 from shared.broker import enqueue
+from shared.conversations.delivery import DeliveryBusy, RetryLater, deliver, delivery_settings, give_up
 
 QUEUE = "replies"
 
@@ -40,4 +42,6 @@ async def delivery_gave_up(message_data: dict, retry_info: dict) -> None:
 async def handle_customer_message(tenant_id: str, message_id: str) -> None:
     # The seam to the AI agent: a complete message is answered at once, a fragment ("Dzień dobry")
     # after the quiet period, so a burst gets one reply.
-    enqueue(*GENERATE_ACTOR, tenant_id, message_id, delay_ms=await reply_delay_for_message(tenant_id, message_id))
+    delay_ms = await reply_delay_for_message(tenant_id, message_id)
+    # In a thread: a worker's enqueue waits for Redis to come back, and must not freeze the event loop.
+    await asyncio.to_thread(enqueue, *GENERATE_ACTOR, tenant_id, message_id, delay_ms=delay_ms)
