@@ -115,7 +115,9 @@ async def test_process_killed_between_commit_and_enqueue_still_gets_its_job_run(
             await asyncio.sleep(0.1)
         assert event is not None, process.communicate()[1][-2000:]
         await asyncio.sleep(0.5)
-        assert process.poll() is None, "the request should still hang in the enqueue"
+        if process.poll() is not None:
+            raise AssertionError(f"the request should still hang in the enqueue, but it ended "
+                                 f"({process.returncode}): {process.communicate()[1][-2000:]}")
     finally:
         process.kill()  # SIGKILL right after the commit, before Redis ever saw the job
         process.communicate(timeout=30)
