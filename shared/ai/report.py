@@ -59,18 +59,18 @@ class UsageReport(msgspec.Struct, frozen=True, rename="camel", kw_only=True):
     budget: BudgetStatus
 
 
+# Dates a shop can have data for; the far ends (e.g. 9999-12-31) would overflow the range arithmetic.
 EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 
 
 def resolve_range(date_from: date | None, date_to: date | None, *, today: date | None = None) -> tuple[date, date]:
     """Defaults to the current Warsaw month up to today; both ends inclusive."""
+    for field, day in (("from", date_from), ("to", date_to)):
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise ReportError(field, f"'{field}' must be a date between {EARLIEST} and {LATEST}.")
     today = today or datetime.now(timezone.utc).astimezone(WARSAW).date()
     date_to = date_to or today
     date_from = date_from or date_to.replace(day=1)
-    for field, day in (("from", date_from), ("to", date_to)):
-        # date.max + 1 day overflows; and no usage exists outside these years.
-        if not EARLIEST <= day <= LATEST:
-            raise ReportError(field, f"'{field}' must be between {EARLIEST} and {LATEST}.")
     if date_from > date_to:
         raise ReportError("from", "'from' must not be after 'to'.")
     if (date_to - date_from).days >= MAX_RANGE_DAYS:
