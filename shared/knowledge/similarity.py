@@ -47,9 +47,13 @@ class SimilarityThresholds:
 UNCALIBRATED = SimilarityThresholds(grounding=1.01, curated=1.01)  # cosine never reaches it
 
 
+def model_file_stem(model_id: str) -> str:
+    """A model id as a file name: files trained or calibrated for a model are found by it."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in model_id)
+
+
 def calibration_path(model_id: str) -> Path:
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in model_id)
-    return CALIBRATION_DIR / f"{safe}.json"
+    return CALIBRATION_DIR / f"{model_file_stem(model_id)}.json"
 
 
 @lru_cache(maxsize=8)

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from shared.ai.intent.labels import NEEDS_PERSON
+from shared.knowledge.similarity import model_file_stem
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 
@@ -48,8 +49,7 @@ class IntentModel:
 
 
 def model_path(embedding_model: str) -> Path:
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in embedding_model)
-    return MODELS_DIR / f"{safe}.npz"
+    return MODELS_DIR / f"{model_file_stem(embedding_model)}.npz"
 
 
 def save_model(model: IntentModel, path: Path | None = None) -> Path:
