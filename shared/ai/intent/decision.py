@@ -13,7 +13,7 @@ Retrieval grounding and the policy guard come after this, in the agent; all thre
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -39,7 +39,6 @@ class Assessment:
     layer: str  # rules | injection | classifier | llm | none — which layer decided
     intent: str | None = None  # the classifier's most likely intent
     p_human: float | None = None
-    rule_topics: list[str] = field(default_factory=list)
 
     @property
     def needs_human(self) -> bool:
@@ -60,17 +59,17 @@ def _rules_view(text: str) -> str:
 
 def rules_verdict(text: str, topics: Iterable[str] = DEFAULT_HANDOFF_TOPICS) -> Assessment | None:
     """The rule layer alone: a handoff or a held draft, or None when no rule fired."""
+    if injection_phrases(text):
+        return Assessment("handoff", INJECTION_REASON, "injection")
     handed_off = set(topics)
     rules = classify_handoff(_rules_view(text), topics=ALL_TOPICS)
-    if injection_phrases(text):
-        return Assessment("handoff", INJECTION_REASON, "injection", rule_topics=rules.topics)
     problems = [t for t in rules.topics if t != RETURN_QUESTION]
     for topic in problems:
         if topic in handed_off:
-            return Assessment("handoff", topic, "rules", rule_topics=rules.topics)
+            return Assessment("handoff", topic, "rules")
     if problems:
         # A topic this seller chose not to hand off: the AI may draft it, never send it alone.
-        return Assessment("draft", problems[0], "rules", rule_topics=rules.topics)
+        return Assessment("draft", problems[0], "rules")
     return None
 
 

@@ -65,12 +65,11 @@ def escalate(assessment: Assessment, verdict: dict | None) -> Assessment:
     if assessment.action != "answer":
         return assessment
     if verdict is None:
-        return Assessment("draft", UNCERTAIN_REASON, "llm", assessment.intent, assessment.p_human,
-                          assessment.rule_topics)
+        return Assessment("draft", UNCERTAIN_REASON, "llm", assessment.intent, assessment.p_human)
     intent = verdict.get("intent")
     if verdict.get("needsHuman") is True or intent in NEEDS_PERSON:
         reason = HANDOFF_REASON.get(intent, UNCERTAIN_REASON)
-        return Assessment("draft", reason, "llm", intent, assessment.p_human, assessment.rule_topics)
+        return Assessment("draft", reason, "llm", intent, assessment.p_human)
     return assessment
 
 
