@@ -7,6 +7,7 @@ ports, plus whatever a test overrides (shorter timeouts keep the tests quick).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -46,7 +47,11 @@ class Watchdog:
 
     def app_pid(self) -> int:
         """The uvicorn process the watchdog forked (its only child)."""
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        # Go forks from whichever OS thread runs the goroutine, so the child may sit under any task.
+        children = []
+        for task in Path(f"/proc/{self.process.pid}/task").iterdir():
+            with contextlib.suppress(FileNotFoundError, ProcessLookupError):  # a thread that just ended
+                children += (task / "children").read_text().split()
         assert len(children) == 1, f"expected one forked app process, found {children}"
         return int(children[0])
 

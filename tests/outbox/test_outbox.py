@@ -14,10 +14,12 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
 import pytest
+import redis
 
 from shared.conversations import replies
 from shared.conversations.tables import Message
@@ -70,6 +72,17 @@ def frozen_redis(tmp_path):
                                "--appendonly", "no", "--dir", str(tmp_path)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
+        # Frozen before it listens, the port would refuse connections instead of hanging them.
+        redis_client = redis.Redis(port=port, socket_connect_timeout=1)
+        for _ in range(100):
+            try:
+                if redis_client.ping():
+                    break
+            except redis.ConnectionError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("the private redis-server never answered PING")
+        redis_client.close()
         yield server, f"redis://127.0.0.1:{port}/0"
     finally:
         server.send_signal(signal.SIGCONT)
