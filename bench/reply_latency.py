@@ -33,7 +33,7 @@ from shared.channels.schemas import GenericAccountRequest
 from shared.channels.service import create_generic_account
 from shared.conversations.inbound import InboundMessage, record_inbound_message
 from shared.conversations.tables import Conversation, Message
-from shared.inbox.signing import sign
+from shared.http.signatures import sign
 from shared.knowledge.ingestion import ingest_document
 from shared.knowledge.service import add_document_bytes
 from shared.tenancy.db import tenant_tx

@@ -45,7 +45,7 @@ from shared.gateway.dispatcher import FunctionGateway  # noqa: E402
 from shared.gateway.discovery import load_functions  # noqa: E402
 from shared.inbox.events import PROCESS_ACTOR, insert_event  # noqa: E402
 from shared.inbox.schemas import GenericCustomer, GenericMessage  # noqa: E402
-from shared.inbox.signing import sign  # noqa: E402
+from shared.http.signatures import sign  # noqa: E402
 from shared.inbox.tables import InboxEvent  # noqa: E402
 from shared.infra.postgres import close_pool, open_pool  # noqa: E402
 from shared.infra.redis import close_redis, open_redis, redis_client  # noqa: E402

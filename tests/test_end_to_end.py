@@ -21,7 +21,7 @@ import pytest
 
 from shared.gateway.discovery import load_functions
 from shared.gateway.dispatcher import FunctionGateway
-from shared.inbox.signing import sign
+from shared.http.signatures import sign
 from tests.support import serve
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,7 +1,7 @@
 """Webhooks function: verify the caller → store the event once in the inbox → enqueue → 202.
 
 Routes (no JWT: each authenticates its caller itself):
-- ``POST /channels/{tenantId}/{channelAccountId}/messages`` — generic signed JSON (shared/inbox/signing.py);
+- ``POST /channels/{tenantId}/{channelAccountId}/messages`` — generic signed JSON (shared/http/signatures.py);
   401 forged or stale, 409 an exact replay of an accepted request, 404 unknown channel.
 - ``POST /email/{tenantId}/{channelAccountId}`` — raw RFC 822 mail, ``Authorization: Bearer <inbound token>``.
 - ``POST /minio`` — MinIO bucket notifications, Bearer token from the secret ``minio-webhook-token``.

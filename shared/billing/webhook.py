@@ -1,4 +1,4 @@
-"""The payment system's webhook: HMAC-signed JSON (the generic channel's scheme, shared/inbox/signing.py).
+"""The payment system's webhook: HMAC-signed JSON (the generic channel's scheme, shared/http/signatures.py).
 
 ``POST /function/webhooks/billing`` with ``X-BokAI-Timestamp: <unix seconds>`` and
 ``X-BokAI-Signature: sha256=hex(HMAC_SHA256(secret, "<timestamp>.<raw body>"))``, the secret being
@@ -14,7 +14,7 @@ from typing import ClassVar
 import msgspec
 
 from shared.billing.subscriptions import Outcome, SubscriptionEvent, apply_event
-from shared.inbox.signing import InvalidSignature, verify
+from shared.http.signatures import InvalidSignature, verify
 from shared.settings import Settings, load
 
 

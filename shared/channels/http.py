@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx2
@@ -25,11 +28,25 @@ MAX_WAIT_SECONDS = 10.0
 
 
 def retry_after_seconds(response: httpx2.Response) -> float | None:
-    value = response.headers.get("retry-after", "")
-    try:
-        return max(0.0, float(value))
-    except ValueError:
+    """The wait a 429/503 asks for (RFC 9110: delay-seconds or an HTTP-date), None if absent or garbled.
+
+    The one Retry-After reader for every peer we call (marketplace APIs, sellers' callback URLs).
+    """
+    value = response.headers.get("retry-after", "").strip()
+    if not value:
         return None
+    try:
+        seconds = float(value)
+        return max(0.0, seconds) if math.isfinite(seconds) else None
+    except ValueError:
+        pass
+    try:
+        at = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if at.tzinfo is None:  # RFC 9110 dates are GMT; a date without a zone is read as such
+        at = at.replace(tzinfo=timezone.utc)
+    return max(0.0, (at - datetime.now(timezone.utc)).total_seconds())
 
 
 class PlatformClient:

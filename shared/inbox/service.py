@@ -15,11 +15,12 @@ from typing import ClassVar
 
 import msgspec
 
+from shared.http.signatures import InvalidSignature, verify
 from shared.inbox.channels import UnknownChannel, channel_secret
 from shared.inbox.email_parsing import MalformedEmail, parse_email
 from shared.inbox.events import hand_over, store_event
 from shared.inbox.schemas import Accepted, EmagCallback, GenericMessage
-from shared.inbox.signing import InvalidSignature, ensure_not_replayed, remember_signature, verify
+from shared.inbox.signing import ensure_not_replayed, remember_signature
 from shared.settings import Settings, load
 from shared.tenancy.db import tenant_tx
 

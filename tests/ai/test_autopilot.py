@@ -24,7 +24,7 @@ from functions.webhooks.handler import app as webhooks_app
 from shared.ai.config import update_ai_config
 from shared.ai.schemas import AiConfigPatch
 from shared.conversations.tables import Conversation, Message
-from shared.inbox.signing import sign
+from shared.http.signatures import sign
 from shared.inbox.tables import InboxEvent
 from shared.knowledge.answers import CuratedAnswerIn, create_answer
 from shared.knowledge.stores import KnowledgeStores

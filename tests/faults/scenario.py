@@ -98,7 +98,7 @@ async def wait_ingested(tenant_id: UUID, document_id: UUID, timeout: float = 120
 
 async def send_with_retries(client: httpx.AsyncClient, path: str, body: bytes, deadline: float) -> tuple[bool, int]:
     """What a well-behaved sender does: retry until a 2xx (new signature each time) or give up."""
-    from shared.inbox.signing import sign
+    from shared.http.signatures import sign
 
     attempts, pause = 0, 0.5
     while time.monotonic() < deadline:

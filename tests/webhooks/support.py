@@ -11,7 +11,7 @@ import msgspec
 from shared.broker import broker
 from shared.channels.credentials import CredentialCipher
 from shared.channels.tables import ChannelAccount
-from shared.inbox.signing import sign
+from shared.http.signatures import sign
 from shared.tenancy.db import tenant_tx
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.inbox.signing import sign
+from shared.http.signatures import sign
 from shared.tenancy.db import tenant_tx, tx_connection
 
 ROOT = Path(__file__).resolve().parents[2]

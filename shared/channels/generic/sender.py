@@ -10,18 +10,16 @@ delivery be confirmed instead of ending as "delivery uncertain".
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import ipaddress
-import time
 from datetime import datetime, timezone
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-import httpx
+import httpx2
 import msgspec
 
 from shared.channels.credentials import CredentialCipher, CredentialsError
+from shared.channels.http import retry_after_seconds
 from shared.channels.senders import (
     DeliveryReceipt,
     DeliveryUnknown,
@@ -31,6 +29,7 @@ from shared.channels.senders import (
     register_sender,
 )
 from shared.channels.tables import ChannelAccount
+from shared.http.signatures import signed_headers
 from shared.settings import Settings, load
 from shared.tenancy.db import tenant_tx
 
@@ -63,14 +62,8 @@ class _Endpoint(msgspec.Struct, frozen=True):
     supports_probe: bool
 
 
-def sign(secret: bytes, timestamp: str, payload: bytes) -> str:
-    return "sha256=" + hmac.new(secret, timestamp.encode() + b"." + payload, hashlib.sha256).hexdigest()
-
-
 def _signed_headers(secret: bytes, payload: bytes, idempotency_key: str) -> dict[str, str]:
-    timestamp = str(int(time.time()))
-    return {"X-BokAI-Timestamp": timestamp, "X-BokAI-Signature": sign(secret, timestamp, payload),
-            "Idempotency-Key": idempotency_key}
+    return {**signed_headers(secret, payload), "Idempotency-Key": idempotency_key}
 
 
 async def _endpoint(reply: OutboundReply) -> _Endpoint:
@@ -117,21 +110,14 @@ async def _check_destination(url: str, settings: GenericChannelSettings) -> None
                                          "network address; use your shop's public address.")
 
 
-def _client(settings: GenericChannelSettings) -> httpx.AsyncClient:
+def _client(settings: GenericChannelSettings) -> httpx2.AsyncClient:
     # One client per call: callbacks go to many different sellers' hosts, so a shared pool would
     # keep few reusable connections, and a per-call client cannot outlive the event loop it runs on.
-    timeout = httpx.Timeout(settings.timeout_seconds, connect=settings.connect_timeout_seconds)
-    return httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+    timeout = httpx2.Timeout(settings.timeout_seconds, connect=settings.connect_timeout_seconds)
+    return httpx2.AsyncClient(timeout=timeout, follow_redirects=False)
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    try:
-        return max(0.0, float(response.headers.get("retry-after", "")))
-    except ValueError:
-        return None
-
-
-def _receipt(response: httpx.Response) -> DeliveryReceipt:
+def _receipt(response: httpx2.Response) -> DeliveryReceipt:
     try:
         accepted = msgspec.json.decode(response.content or b"{}", type=_Accepted)
     except (msgspec.DecodeError, msgspec.ValidationError):
@@ -156,21 +142,21 @@ class GenericSender:
         try:
             async with _client(settings) as client:
                 response = await client.post(endpoint.url, content=payload, headers=headers)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as problem:
+        except (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout) as problem:
             # Nothing reached the receiver: safe to send again.
             raise TransientDeliveryError(f"your endpoint could not be reached ({type(problem).__name__})") from None
-        except httpx.HTTPError as problem:
+        except httpx2.HTTPError as problem:
             # The request may have arrived: the retry must reconcile first, not simply resend.
             raise DeliveryUnknown(f"no answer from your endpoint ({type(problem).__name__})") from None
         return self._outcome(response)
 
     @staticmethod
-    def _outcome(response: httpx.Response) -> DeliveryReceipt:
+    def _outcome(response: httpx2.Response) -> DeliveryReceipt:
         status = response.status_code
         if 200 <= status < 300:
             return _receipt(response)
         if status in (408, 425, 429) or status >= 500:
-            raise TransientDeliveryError(f"your endpoint answered HTTP {status}", _retry_after(response))
+            raise TransientDeliveryError(f"your endpoint answered HTTP {status}", retry_after_seconds(response))
         raise PermanentDeliveryError(f"Your endpoint refused the reply (HTTP {status}). Check the callback "
                                      "URL and signing secret in the channel settings, then send it again.")
 
@@ -186,7 +172,7 @@ class GenericSender:
             async with _client(settings) as client:
                 response = await client.get(endpoint.url, params={"idempotencyKey": reply.idempotency_key},
                                             headers=headers)
-        except httpx.HTTPError as problem:
+        except httpx2.HTTPError as problem:
             raise TransientDeliveryError(f"delivery probe failed ({type(problem).__name__})") from None
         if response.status_code == 404:
             return None
@@ -194,7 +180,7 @@ class GenericSender:
             return _receipt(response)
         if response.status_code == 429 or response.status_code >= 500:
             raise TransientDeliveryError(f"delivery probe answered HTTP {response.status_code}",
-                                         _retry_after(response))
+                                         retry_after_seconds(response))
         raise DeliveryUnknown(f"delivery probe answered HTTP {response.status_code}")
 
 
