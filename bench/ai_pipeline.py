@@ -40,7 +40,7 @@ from shared.ai.context import load_context
 from shared.ai.handoff import classify_handoff
 from shared.ai.schemas import AiConfigPatch
 from shared.ai.tables import UsageLog
-from shared.conversations.inbound import InboundMessage, record_inbound_message
+from shared.channels.inbound import InboundMessage, record_inbound_message
 from shared.infra.embeddings import Embedder
 from shared.knowledge.answers import CuratedAnswerIn, create_answer, delete_answer, list_answers
 from shared.knowledge.ingestion import ingest_document

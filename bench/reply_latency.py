@@ -31,7 +31,7 @@ from shared.ai.agent import handle_customer_message
 from shared.ai.tables import UsageLog
 from shared.channels.schemas import GenericAccountRequest
 from shared.channels.service import create_generic_account
-from shared.conversations.inbound import InboundMessage, record_inbound_message
+from shared.channels.inbound import InboundMessage, record_inbound_message
 from shared.conversations.tables import Conversation, Message
 from shared.http.signatures import sign
 from shared.knowledge.ingestion import ingest_document

@@ -33,10 +33,10 @@ from shared.ops.supervisor import WorkerSupervisor  # noqa: E402
 from shared.settings import load  # noqa: E402
 from shared.outbox.relay import OutboxRelay  # noqa: E402
 
-# Actor modules are listed here as domains add them; importing registers the actors.
-# shared.channels.email.sender only registers the SMTP sender for reply delivery.
+# Actor modules are listed here as domains add them; importing registers the actors. Reply senders
+# are not actors: shared/channels/registry.py lists them, and the delivery actor imports it.
 ACTOR_MODULES: tuple[str, ...] = ("shared.knowledge.actors", "shared.conversations.actors", "shared.ai.actors",
-                                  "shared.channels.actors", "shared.inbox.actors", "shared.channels.email.sender")
+                                  "shared.channels.actors", "shared.inbox.actors")
 
 logger = logging.getLogger("bokai.worker")
 

@@ -1,7 +1,4 @@
-"""Polling actors: ``channels.schedule_sync`` fans out, ``channels.sync_account`` polls one account.
-
-Importing this module also registers the Allegro and OLX reply senders in the worker.
-"""
+"""Polling actors: ``channels.schedule_sync`` fans out, ``channels.sync_account`` polls one account."""
 
 from __future__ import annotations
 
@@ -11,9 +8,7 @@ import dramatiq
 
 from shared.broker import enqueue
 from shared.channels import sync
-from shared.channels.allegro import sender as _allegro_sender  # noqa: F401 - registers the sender
 from shared.channels.errors import ConnectionDead, PlatformRejected, PlatformUnavailable, RateLimited
-from shared.channels.olx import sender as _olx_sender  # noqa: F401 - registers the sender
 
 QUEUE = "channels"
 logger = logging.getLogger("bokai.channels")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from shared.conversations.inbound import InboundMessage, record_inbound_message
+from shared.channels.inbound import InboundMessage, record_inbound_message
 from shared.outbox.staging import publish
 
 

@@ -1,8 +1,9 @@
 """The contract between reply delivery and each channel: send a reply, or tell whether it already went.
 
-Each platform module registers one sender at import (`register_sender`); the delivery actor looks
-it up by the conversation's platform. Senders get everything they need in `OutboundReply` plus the
-channel account id, and load (and refresh) credentials themselves through the tenant mechanism.
+Each platform module implements one `ChannelSender`; shared/channels/registry.py lists them, and the
+delivery actor looks one up there by the conversation's platform. Senders get everything they need in
+`OutboundReply` plus the channel account id, and load (and refresh) credentials themselves through
+the tenant mechanism.
 """
 
 from __future__ import annotations
@@ -69,17 +70,3 @@ class ChannelSender(Protocol):
         """
         ...
 
-
-_SENDERS: dict[str, ChannelSender] = {}
-
-
-def register_sender(sender: ChannelSender, *, platform: str | None = None) -> None:
-    """`platform`: a conversation platform served by another channel's sender (Amazon by e-mail)."""
-    _SENDERS[platform or sender.platform] = sender
-
-
-def sender_for(platform: str) -> ChannelSender:
-    try:
-        return _SENDERS[platform]
-    except KeyError:
-        raise PermanentDeliveryError(f"replies to {platform} conversations cannot be sent yet") from None

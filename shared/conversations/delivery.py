@@ -13,34 +13,24 @@ import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
-from importlib import import_module
 from typing import ClassVar
 from uuid import UUID
 
 import msgspec
 
+from shared.channels.registry import sender_for
 from shared.channels.senders import (
     DeliveryReceipt,
     DeliveryUnknown,
     OutboundReply,
     PermanentDeliveryError,
     TransientDeliveryError,
-    sender_for,
 )
 from shared.infra.postgres import engine
 from shared.ops.metrics import DEAD_LETTERS, DELIVERIES
 from shared.settings import Settings, load
 from shared.tenancy.db import tenant_tx, tx_connection
 from shared.tenancy.ids import parse_tenant_id
-
-# Importing a sender module registers its sender; channel modules are added here as they land.
-SENDER_MODULES: tuple[str, ...] = (
-    "shared.channels.generic.sender",
-    "shared.channels.allegro.sender",
-    "shared.channels.olx.sender",
-)
-for _module in SENDER_MODULES:
-    import_module(_module)
 
 UNCERTAIN = ("Delivery uncertain: sending was interrupted and the channel cannot confirm whether the "
              "customer got this reply. Check the conversation on the platform before sending it again.")

@@ -14,7 +14,7 @@ import msgspec
 
 from shared.channels import amazon
 from shared.channels.email import EMAIL_META_KEY
-from shared.conversations.inbound import InboundMessage, record_inbound_message
+from shared.channels.inbound import InboundMessage, record_inbound_message
 from shared.inbox.email_parsing import strip_quoted
 from shared.inbox.schemas import EmailPayload, GenericMessage, UploadNotification
 from shared.outbox.staging import publish

@@ -13,7 +13,7 @@ from shared.ai.agent import handle_customer_message
 from shared.ai.config import update_ai_config
 from shared.ai.schemas import AiConfigPatch
 from shared.ai.tables import UsageLog
-from shared.conversations.inbound import InboundMessage, record_inbound_message
+from shared.channels.inbound import InboundMessage, record_inbound_message
 from shared.conversations.tables import Conversation, Message
 from shared.knowledge.answers import CuratedAnswerIn, create_answer
 from shared.knowledge.ingestion import ingest_document

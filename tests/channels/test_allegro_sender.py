@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from shared.channels.allegro.sender import AllegroSender
-from shared.channels.senders import OutboundReply, PermanentDeliveryError, TransientDeliveryError, sender_for
+from shared.channels.registry import sender_for
+from shared.channels.senders import OutboundReply, PermanentDeliveryError, TransientDeliveryError
 from tests.channels.conftest import connect
 
 pytestmark = pytest.mark.integration

@@ -9,7 +9,8 @@ import pytest
 
 from shared.channels.connection import load_connection
 from shared.channels.olx.sync import sync_olx
-from shared.channels.senders import OutboundReply, sender_for
+from shared.channels.registry import sender_for
+from shared.channels.senders import OutboundReply
 from shared.conversations.tables import Message
 from shared.tenancy.db import tenant_tx
 from tests.channels.conftest import connect

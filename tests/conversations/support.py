@@ -13,7 +13,7 @@ from pathlib import Path
 
 from shared.channels.credentials import CredentialCipher
 from shared.channels.tables import ChannelAccount
-from shared.conversations.inbound import InboundMessage, record_inbound_message
+from shared.channels.inbound import InboundMessage, record_inbound_message
 from shared.conversations.tables import Message
 from shared.tenancy.db import tenant_tx
 

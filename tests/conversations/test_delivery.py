@@ -8,7 +8,8 @@ import uuid
 import pytest
 
 from shared.broker import enqueue
-from shared.channels.senders import OutboundReply, PermanentDeliveryError, sender_for
+from shared.channels.registry import sender_for
+from shared.channels.senders import OutboundReply, PermanentDeliveryError
 from shared.conversations import replies
 from shared.conversations.delivery import UNCERTAIN
 from shared.conversations.tables import Conversation

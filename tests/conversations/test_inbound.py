@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from shared.conversations.inbound import InboundMessage, record_inbound_message
+from shared.channels.inbound import InboundMessage, record_inbound_message
 from shared.conversations.tables import Conversation, Message
 from shared.tenancy.db import tenant_tx
 from tests.tenancy.seed import seed_tenant

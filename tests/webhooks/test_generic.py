@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from shared.conversations.inbound import CUSTOMER_MESSAGE_ACTOR
+from shared.channels.inbound import CUSTOMER_MESSAGE_ACTOR
 from shared.conversations.tables import Message
 from shared.inbox.events import PROCESS_ACTOR
 from shared.inbox.processing import process_event

@@ -10,7 +10,7 @@ from shared.channels.connection import load_connection
 from shared.channels.errors import NotConnected, PlatformError, as_delivery_errors
 from shared.channels.ratelimit import SlotUnavailable, take_post_slot
 from shared.channels.senders import (DeliveryReceipt, DeliveryUnknown, OutboundReply, PermanentDeliveryError,
-                                     TransientDeliveryError, register_sender)
+                                     TransientDeliveryError)
 from shared.channels.session import AuthorizedSession
 
 ISSUE_PREFIX = "issue:"
@@ -81,5 +81,3 @@ class AllegroSender:
         # More of our own messages than we page through: do not guess.
         raise DeliveryUnknown("too many recent messages in the Allegro thread to tell")
 
-
-register_sender(AllegroSender())

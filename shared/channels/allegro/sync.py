@@ -22,7 +22,7 @@ from shared.channels.allegro.client import MESSAGES_PAGE, THREADS_PAGE, AllegroC
 from shared.channels.connection import load_connection, save_sync_state
 from shared.channels.ingest import ingest
 from shared.channels.session import AuthorizedSession
-from shared.conversations.inbound import InboundMessage
+from shared.channels.inbound import InboundMessage
 
 logger = logging.getLogger("bokai.channels.allegro")
 

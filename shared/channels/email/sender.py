@@ -19,11 +19,10 @@ from email.utils import formataddr, format_datetime
 
 import aiosmtplib
 
-from shared.channels import amazon
 from shared.channels.credentials import CredentialCipher, CredentialsError
 from shared.channels.email import EMAIL_META_KEY
 from shared.channels.senders import (
-    DeliveryReceipt, DeliveryUnknown, OutboundReply, PermanentDeliveryError, TransientDeliveryError, register_sender,
+    DeliveryReceipt, DeliveryUnknown, OutboundReply, PermanentDeliveryError, TransientDeliveryError,
 )
 from shared.channels.tables import ChannelAccount
 from shared.settings import Settings, load
@@ -139,7 +138,3 @@ class SmtpSender:
         # SMTP has no way to ask whether a message was accepted earlier.
         raise DeliveryUnknown("SMTP cannot be asked whether an interrupted send was delivered")
 
-
-register_sender(SmtpSender())
-# Amazon buyer conversations arrive by e-mail and are answered by SMTP to the buyer's relay alias.
-register_sender(SmtpSender(), platform=amazon.PLATFORM)

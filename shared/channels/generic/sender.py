@@ -26,7 +26,6 @@ from shared.channels.senders import (
     OutboundReply,
     PermanentDeliveryError,
     TransientDeliveryError,
-    register_sender,
 )
 from shared.channels.tables import ChannelAccount
 from shared.http.signatures import signed_headers
@@ -183,5 +182,3 @@ class GenericSender:
                                          retry_after_seconds(response))
         raise DeliveryUnknown(f"delivery probe answered HTTP {response.status_code}")
 
-
-register_sender(GenericSender())

@@ -8,8 +8,7 @@ from shared.channels.connection import load_connection
 from shared.channels.errors import NotConnected, PlatformError, as_delivery_errors
 from shared.channels.olx import oauth
 from shared.channels.olx.client import OlxClient
-from shared.channels.senders import (DeliveryReceipt, DeliveryUnknown, OutboundReply, PermanentDeliveryError,
-                                     register_sender)
+from shared.channels.senders import (DeliveryReceipt, DeliveryUnknown, OutboundReply, PermanentDeliveryError)
 from shared.channels.session import AuthorizedSession
 
 CLOCK_SKEW = timedelta(minutes=2)
@@ -51,5 +50,3 @@ class OlxSender:
                 return DeliveryReceipt(platform_message_id=str(message.id), delivered_at=message.created_at)
         return None
 
-
-register_sender(OlxSender())

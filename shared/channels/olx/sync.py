@@ -18,7 +18,7 @@ from shared.channels.ingest import ingest
 from shared.channels.olx import oauth
 from shared.channels.olx.client import THREADS_PAGE, OlxClient
 from shared.channels.session import AuthorizedSession
-from shared.conversations.inbound import InboundMessage
+from shared.channels.inbound import InboundMessage
 
 logger = logging.getLogger("bokai.channels.olx")
 

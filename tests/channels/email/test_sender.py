@@ -9,9 +9,8 @@ import pytest
 
 from shared.channels.email import EMAIL_META_KEY
 from shared.channels.email.sender import SmtpSender, reply_message_id
-from shared.channels.senders import (
-    DeliveryUnknown, OutboundReply, PermanentDeliveryError, TransientDeliveryError, sender_for,
-)
+from shared.channels.registry import sender_for
+from shared.channels.senders import DeliveryUnknown, OutboundReply, PermanentDeliveryError, TransientDeliveryError
 from tests.fakes.smtp_peer import running_smtp_peer
 from tests.tenancy.seed import seed_tenant
 from tests.webhooks.support import add_channel

@@ -1,4 +1,9 @@
-"""Recording a customer's message exactly once, whatever channel or poll delivered it (again)."""
+"""Recording a customer's message exactly once, whatever channel or poll delivered it (again).
+
+The one door every channel's inbound message goes through (polling syncs, webhooks, e-mail): it
+writes the conversation and message rows and stages the AI seam's job, importing nothing of the
+conversations domain, so conversations may depend on channels (delivery) without a cycle.
+"""
 
 from __future__ import annotations
 
