@@ -7,7 +7,8 @@ from piccolo.conf.apps import AppConfig
 from shared.accounts.tables import Membership, Tenant, User
 from shared.ai.tables import AiConfig, UsageLog
 from shared.channels.tables import ChannelAccount
-from shared.conversations.tables import Conversation, Message
+from shared.conversations.tables import Conversation, HandoffLog, Message
+from shared.events.tables import EventDelivery, EventEndpoint
 from shared.inbox.tables import InboxEvent
 from shared.knowledge.tables import CuratedAnswer, KnowledgeDocument
 from shared.outbox.tables import OutboxJob
@@ -27,6 +28,9 @@ TENANT_TABLES = (
     UsageLog,
     InboxEvent,
     OutboxJob,
+    HandoffLog,
+    EventEndpoint,
+    EventDelivery,
 )
 
 APP_CONFIG = AppConfig(

@@ -36,7 +36,8 @@ from shared.outbox.relay import OutboxRelay  # noqa: E402
 # Actor modules are listed here as domains add them; importing registers the actors. Reply senders
 # are not actors: shared/channels/registry.py lists them, and the delivery actor imports it.
 ACTOR_MODULES: tuple[str, ...] = ("shared.knowledge.actors", "shared.conversations.actors", "shared.ai.actors",
-                                  "shared.channels.actors", "shared.inbox.actors")
+                                  "shared.channels.actors", "shared.inbox.actors",
+                                  "shared.events.actors")
 
 logger = logging.getLogger("bokai.worker")
 

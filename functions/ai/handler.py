@@ -1,11 +1,12 @@
-"""AI function: the seller's AI settings, the usage report and this month's AI budget."""
+"""AI function: the seller's AI settings, the usage report, this month's AI budget, analytics and event webhooks."""
 
 from datetime import date
 from typing import Annotated, Literal
+from uuid import UUID
 
-from litestar import get, patch
+from litestar import delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from shared.ai import config as ai_config
 from shared.ai import report
@@ -13,9 +14,19 @@ from shared.ai.schemas import AiConfigPatch, AiConfigView
 from shared.ai.usage import BudgetStatus, budget_status
 from shared.analytics import queries as analytics_queries
 from shared.analytics.schemas import Analytics
-from shared.auth.errors import InvalidInput
+from shared.auth.errors import Conflict, InvalidInput, NotFound
 from shared.auth.guard import requires
 from shared.auth.principal import Principal
+from shared.events import service as events
+from shared.events.schemas import (
+    DeliveryList,
+    DeliveryView,
+    EndpointCreate,
+    EndpointCreated,
+    EndpointList,
+    EndpointPatch,
+    EndpointView,
+)
 from shared.http.app import make_function_app
 from shared.infra.postgres import close_pool, open_pool
 from shared.infra.redis import close_redis, open_redis
@@ -68,9 +79,72 @@ async def analytics(principal: Caller, date_from: Annotated[date | None, QueryPa
         raise InvalidInput(problem.field, str(problem)) from None
 
 
+ADMIN = [requires("admin")]
+
+
+async def _events_call(operation):
+    """Event webhook errors become the API's 4xx; other sellers' ids get the same 404 as missing ones."""
+    try:
+        return await operation
+    except events.NotFound as missing:
+        raise NotFound(detail=missing.message) from None
+    except events.InvalidRequest as problem:
+        raise InvalidInput(problem.field or "body", problem.message) from None
+    except events.LimitReached as full:
+        raise Conflict(detail=full.message) from None
+
+
+@post("/event-webhooks", summary="Add an event webhook endpoint (https, public address); the answer holds its "
+      "signing secret, shown only this once", guards=ADMIN, status_code=201)
+async def create_event_webhook(principal: Caller, data: JSONBody[EndpointCreate]) -> EndpointCreated:
+    return await _events_call(events.create_endpoint(principal.tenant_id, data))
+
+
+@get("/event-webhooks", summary="Your event webhook endpoints (active, failing or disabled)", guards=ADMIN)
+async def list_event_webhooks(principal: Caller) -> EndpointList:
+    return await _events_call(events.list_endpoints(principal.tenant_id))
+
+
+@get("/event-webhooks/{endpoint_id:uuid}", summary="One event webhook endpoint", guards=ADMIN)
+async def read_event_webhook(principal: Caller, endpoint_id: FromPath[UUID]) -> EndpointView:
+    return await _events_call(events.get_endpoint(principal.tenant_id, endpoint_id))
+
+
+@patch("/event-webhooks/{endpoint_id:uuid}", summary="Change an endpoint's URL, events, description or "
+       "enabled; enabling it again clears its failing state", guards=ADMIN)
+async def change_event_webhook(principal: Caller, endpoint_id: FromPath[UUID], data: JSONBody[EndpointPatch]) -> EndpointView:
+    return await _events_call(events.change_endpoint(principal.tenant_id, endpoint_id, data))
+
+
+@delete("/event-webhooks/{endpoint_id:uuid}", summary="Delete an endpoint and its delivery log", guards=ADMIN,
+        status_code=204)
+async def delete_event_webhook(principal: Caller, endpoint_id: FromPath[UUID]) -> None:
+    await _events_call(events.delete_endpoint(principal.tenant_id, endpoint_id))
+
+
+@get("/event-deliveries", summary="The delivery log, newest first: status (pending, delivered, failed), attempts, "
+     "last response code and error of each event sent to your endpoints", guards=ADMIN)
+async def list_event_deliveries(
+    principal: Caller,
+    endpoint_id: Annotated[UUID | None, QueryParameter(name="endpointId")] = None,
+    status: Annotated[str | None, QueryParameter(name="status", description="pending | delivered | failed")] = None,
+    event_type: Annotated[str | None, QueryParameter(name="eventType")] = None,
+    limit: Annotated[int, QueryParameter(name="limit", ge=1, le=200)] = 50,
+) -> DeliveryList:
+    return await _events_call(events.list_deliveries(principal.tenant_id, endpoint_id=endpoint_id, status=status,
+                                                     event_type=event_type, limit=limit))
+
+
+@post("/event-deliveries/{delivery_id:uuid}/redeliver", summary="Send a failed delivery again (same event id)",
+      guards=ADMIN, status_code=202)
+async def redeliver_event(principal: Caller, delivery_id: FromPath[UUID]) -> DeliveryView:
+    return await _events_call(events.redeliver(principal.tenant_id, delivery_id))
+
+
 app = make_function_app(
     "ai",
-    [read_config, change_config, usage, budget, analytics],
+    [read_config, change_config, usage, budget, analytics, create_event_webhook, list_event_webhooks,
+     read_event_webhook, change_event_webhook, delete_event_webhook, list_event_deliveries, redeliver_event],
     description="AI reply settings (model, tone, autopilot, business hours, handoff topics, budget) and AI usage.",
     on_startup=[open_pool, open_redis],
     on_shutdown=[close_redis, close_pool],

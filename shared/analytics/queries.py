@@ -5,9 +5,10 @@ a range is Warsaw calendar days, both ends included, like the usage report. Ever
 `tenant_tx`, so RLS shows only the caller's rows; the explicit tenant_id filters are there for the
 indexes (migration 2026-11-26T03:30). No user text reaches a statement: the channel is a parameter.
 
-Handoff reasons and unanswered questions come from conversations.handoff_reason, which holds the
-*current* reason: resolving a conversation clears it (shared/conversations/handoff.py), so those two
-figures count conversations that still carry a reason, not every handoff that ever happened.
+Handoffs by reason come from the handoff log (every handoff, kept after the conversation is resolved;
+shared/conversations/handoff.py), plus the current reason of conversations handed over before the log
+existed. Unanswered questions come from conversations.handoff_reason, the *current* reason: they are
+the questions still waiting with no_grounding.
 """
 
 from __future__ import annotations
@@ -87,9 +88,16 @@ SELECT responder, GROUPING(responder) = 1 AS is_total,
   FROM waits GROUP BY GROUPING SETS ((responder), ())
 """
 
+# A conversation handed over twice for different reasons counts under both.
 _HANDOFFS = _CONVERSATIONS + """
-SELECT handoff_reason AS reason, count(*) AS conversations FROM convs
- WHERE handoff_reason IS NOT NULL GROUP BY handoff_reason ORDER BY conversations DESC, reason
+SELECT reason, count(DISTINCT conversation_id) AS conversations FROM (
+    SELECT h.conversation_id, h.reason FROM handoff_log h JOIN convs c ON c.id = h.conversation_id
+     WHERE h.tenant_id = $1
+    UNION ALL
+    SELECT c.id, c.handoff_reason FROM convs c
+     WHERE c.handoff_reason IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM handoff_log h WHERE h.tenant_id = $1 AND h.conversation_id = c.id)
+) handed GROUP BY reason ORDER BY conversations DESC, reason
 """
 
 # The question handed off: the newest customer message of each conversation waiting with no_grounding.

@@ -21,6 +21,7 @@ import msgspec
 
 from shared.channels.credentials import CredentialCipher, CredentialsError
 from shared.channels.errors import ConnectionDead, NotConnected
+from shared.outbox.staging import publish, stage
 from shared.tenancy.db import tenant_tx, tx_connection
 
 logger = logging.getLogger("bokai.channels")
@@ -107,12 +108,20 @@ async def rotate_tokens(connection: Connection, refresher: Refresher, *, stale_a
     return replace(connection, credentials=fresh)
 
 
+# Staged by name (the events domain reads channels, so channels never imports it): the seller's
+# channel.broken event, committed with the status change.
+CHANNEL_BROKEN_ACTOR = ("events", "events.channel_broken")
+
+
 async def mark_dead(tenant_id: UUID, account_id: UUID, message: str) -> None:
     """status='error' stops polling (the fan-out lists connected accounts only) and shows ``message``."""
     async with tenant_tx(tenant_id):
-        await tx_connection().execute(
+        changed = await tx_connection().fetchval(
             "UPDATE channel_accounts SET status = 'error', last_error = $2, updated_at = now() "
-            "WHERE id = $1 AND status = 'connected'", account_id, message[:1000])
+            "WHERE id = $1 AND status = 'connected' RETURNING id", account_id, message[:1000])
+        job = None if changed is None else await stage(tenant_id, *CHANNEL_BROKEN_ACTOR, str(tenant_id),
+                                                       str(account_id), str(uuid.uuid4()))
+    await publish(job)
     logger.warning("account %s marked as error: connection dead", account_id)
 
 

@@ -26,8 +26,10 @@ from shared.channels.senders import (
     PermanentDeliveryError,
     TransientDeliveryError,
 )
+from shared.events.emit import stage_event
 from shared.infra.postgres import engine
 from shared.ops.metrics import DEAD_LETTERS, DELIVERIES
+from shared.outbox.staging import publish
 from shared.settings import Settings, load
 from shared.tenancy.db import tenant_tx, tx_connection
 from shared.tenancy.ids import parse_tenant_id
@@ -137,20 +139,46 @@ async def _update(tenant_id: UUID, sql: str, *args) -> None:
 
 async def _record_sent(reply: OutboundReply, receipt: DeliveryReceipt) -> None:
     async with tenant_tx(reply.tenant_id):
-        await tx_connection().execute(
+        sent = await tx_connection().fetchrow(
             """UPDATE messages SET status = 'sent', delivered_at = $2, delivery_error = NULL, updated_at = now(),
                       platform_message_id = COALESCE($3, platform_message_id)
-                WHERE id = $1 AND status = 'sending'""",
+                WHERE id = $1 AND status = 'sending'
+            RETURNING sender_type, in_reply_to_id""",
             reply.message_id, receipt.delivered_at, receipt.platform_message_id)
         await tx_connection().execute(
             """UPDATE conversations SET last_message_at = GREATEST(last_message_at, $2), updated_at = now()
                 WHERE id = $1""", reply.conversation_id, receipt.delivered_at)
+        jobs = [] if sent is None else await stage_event(reply.tenant_id, "reply.sent", {
+            "replyId": reply.message_id, "conversationId": reply.conversation_id,
+            "inReplyToMessageId": sent["in_reply_to_id"], "platform": reply.platform,
+            "author": "ai" if sent["sender_type"] == "bot" else "person", "deliveredAt": receipt.delivered_at})
+    await publish(*jobs)
 
 
-async def _fail(tenant_id: UUID, message_id: UUID, reason: str) -> None:
-    await _update(tenant_id, """UPDATE messages SET status = 'failed', delivery_error = left($2, 1000),
-                                       updated_at = now()
-                                 WHERE id = $1 AND status IN ('approved', 'sending')""", message_id, reason)
+# Why a reply failed, as the reply.failed event says it (the reply's delivery_error has the words).
+FAILED_REFUSED, FAILED_UNCERTAIN, FAILED_RETRIES_EXHAUSTED = "refused", "delivery_uncertain", "retries_exhausted"
+_FAILED_RETURNING = " RETURNING conversation_id, in_reply_to_id"
+
+
+async def _stage_failed(tenant_id: UUID, message_id: UUID, failed, code: str) -> list:
+    """In the transaction that made the reply 'failed'."""
+    if failed is None:
+        return []
+    platform = await tx_connection().fetchval("SELECT platform FROM conversations WHERE id = $1",
+                                              failed["conversation_id"])
+    return await stage_event(tenant_id, "reply.failed", {
+        "replyId": message_id, "conversationId": failed["conversation_id"],
+        "inReplyToMessageId": failed["in_reply_to_id"], "platform": platform, "reason": code,
+        "failedAt": datetime.now(timezone.utc)})
+
+
+async def _fail(tenant_id: UUID, message_id: UUID, reason: str, code: str) -> None:
+    async with tenant_tx(tenant_id):
+        failed = await tx_connection().fetchrow(
+            """UPDATE messages SET status = 'failed', delivery_error = left($2, 1000), updated_at = now()
+                WHERE id = $1 AND status IN ('approved', 'sending')""" + _FAILED_RETURNING, message_id, reason)
+        jobs = await _stage_failed(tenant_id, message_id, failed, code)
+    await publish(*jobs)
 
 
 async def deliver(tenant_id: UUID | str, message_id: UUID | str) -> str:
@@ -170,7 +198,7 @@ async def deliver(tenant_id: UUID | str, message_id: UUID | str) -> str:
                 try:
                     receipt = await sender.find_delivered(reply)
                 except DeliveryUnknown:
-                    await _fail(tenant_id, message_id, UNCERTAIN)
+                    await _fail(tenant_id, message_id, UNCERTAIN, FAILED_UNCERTAIN)
                     DELIVERIES.labels(reply.platform, "uncertain").inc()
                     logger.warning("reply %s: delivery uncertain after an interrupted attempt", message_id)
                     return "uncertain"
@@ -187,7 +215,7 @@ async def deliver(tenant_id: UUID | str, message_id: UUID | str) -> str:
                 attempts += 1
             receipt = await sender.send(reply)
         except PermanentDeliveryError as refusal:
-            await _fail(tenant_id, message_id, str(refusal))
+            await _fail(tenant_id, message_id, str(refusal), FAILED_REFUSED)
             DELIVERIES.labels(reply.platform, "refused").inc()
             logger.info("reply %s refused by %s", message_id, reply.platform)
             return "failed"
@@ -211,12 +239,17 @@ async def give_up(tenant_id: UUID | str, message_id: UUID | str, retries: int) -
     async with _delivery_lock(message_id) as acquired:
         if not acquired:
             raise DeliveryBusy(str(message_id))
-        await _update(tenant_id, """
-            UPDATE messages SET updated_at = now(), status = 'failed', delivery_error = left(
-                   CASE WHEN status = 'sending' THEN $2
-                        ELSE 'Not delivered after ' || delivery_attempts || ' attempts (' ||
-                             COALESCE(delivery_error, 'no answer from the channel') ||
-                             '). Check the channel connection, then send the reply again.' END, 1000)
-             WHERE id = $1 AND status IN ('approved', 'sending')""", message_id, UNCERTAIN)
+        async with tenant_tx(tenant_id):
+            failed = await tx_connection().fetchrow("""
+                UPDATE messages SET updated_at = now(), status = 'failed', delivery_error = left(
+                       CASE WHEN status = 'sending' THEN $2
+                            ELSE 'Not delivered after ' || delivery_attempts || ' attempts (' ||
+                                 COALESCE(delivery_error, 'no answer from the channel') ||
+                                 '). Check the channel connection, then send the reply again.' END, 1000)
+                 WHERE id = $1 AND status IN ('approved', 'sending')
+             RETURNING conversation_id, in_reply_to_id, delivery_error = $2 AS uncertain""", message_id, UNCERTAIN)
+            code = FAILED_UNCERTAIN if failed and failed["uncertain"] else FAILED_RETRIES_EXHAUSTED
+            jobs = await _stage_failed(tenant_id, message_id, failed, code)
+        await publish(*jobs)
     DEAD_LETTERS.inc()
     logger.warning("reply %s: delivery gave up after %d retries", message_id, retries)

@@ -17,6 +17,7 @@ import msgspec
 from shared.conversations.errors import InvalidRequest, NotFound, ReplyAlreadyExists, StateConflict
 from shared.conversations.queries import message_view
 from shared.conversations.schemas import MessageView
+from shared.events.emit import stage_event
 from shared.outbox.staging import Job, publish, stage
 from shared.tenancy.db import tenant_tx, tx_connection
 
@@ -72,7 +73,7 @@ async def create_ai_reply(tenant_id: UUID, customer_message_id: UUID, text: str,
         async with tenant_tx(tenant_id):
             connection = tx_connection()
             target = await connection.fetchrow(
-                """SELECT m.conversation_id, m.direction, c.ai_mode FROM messages m
+                """SELECT m.conversation_id, m.direction, c.ai_mode, c.platform FROM messages m
                      JOIN conversations c ON c.id = m.conversation_id
                     WHERE m.id = $1 AND m.tenant_id = $2""", customer_message_id, tenant_id)
             if target is None or target["direction"] != "inbound":
@@ -82,12 +83,15 @@ async def create_ai_reply(tenant_id: UUID, customer_message_id: UUID, text: str,
             row = await connection.fetchrow(
                 _INSERT_REPLY, uuid.uuid4(), tenant_id, target["conversation_id"], "bot", None, text,
                 "approved" if approved else "draft", customer_message_id, _json(citations or []), "{}")
-            job = await _stage_delivery(tenant_id, row["id"]) if approved else None
+            jobs = [await _stage_delivery(tenant_id, row["id"])] if approved else await stage_event(
+                tenant_id, "reply.drafted", {"replyId": row["id"], "conversationId": row["conversation_id"],
+                                             "inReplyToMessageId": customer_message_id,
+                                             "platform": target["platform"], "draftedAt": row["created_at"]})
     except asyncpg.UniqueViolationError as conflict:
         if conflict.constraint_name == _ONE_LIVE_REPLY_INDEX:
             raise ReplyAlreadyExists(customer_message_id) from None
         raise
-    await publish(job)
+    await publish(*jobs)
     return message_view(row)
 
 

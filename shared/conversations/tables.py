@@ -58,3 +58,18 @@ class Message(Table, tablename="messages"):
     sent_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class HandoffLog(Table, tablename="handoff_log"):
+    """Every time a conversation was handed to a person, and when that ended (the conversation keeps
+    only its current reason, which resolving clears)."""
+
+    id = UUID(primary_key=True)
+    tenant_id = ForeignKey(references=Tenant, null=False, on_delete=OnDelete.cascade)
+    conversation_id = ForeignKey(references=Conversation, null=False, on_delete=OnDelete.cascade)
+    # The customer message that was handed over.
+    message_id = UUID(null=True, default=None)
+    reason = Varchar(length=50, null=False)
+    created_at = Timestamptz(default=TimestamptzNow())
+    # Resolved, or handed back to the AI.
+    resolved_at = Timestamptz(null=True, default=None)

@@ -9,10 +9,12 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from uuid import UUID
 
+from shared.events.emit import stage_event
 from shared.knowledge.chunking import chunk_sections
 from shared.knowledge.extraction import KIND_CONTENT_TYPES, ExtractionError, detect_kind, extract_sections
 from shared.knowledge.stores import KnowledgeStores
 from shared.knowledge.tables import KnowledgeDocument
+from shared.outbox.staging import publish
 from shared.tenancy.db import tenant_tx
 from shared.tenancy.vectors import ChunkToIndex
 
@@ -33,6 +35,24 @@ async def _update(tenant_id: UUID, document_id: UUID, **fields: object) -> None:
         await KnowledgeDocument.update(
             {getattr(KnowledgeDocument, name): value for name, value in fields.items()}
         ).where(KnowledgeDocument.id == document_id)
+
+
+async def _finish_failed(tenant_id: UUID, document_id: UUID, error: str) -> None:
+    """status 'failed' with the reason, announced (document.ingested) in the same transaction."""
+    async with tenant_tx(tenant_id):
+        failed = await KnowledgeDocument.update({
+            KnowledgeDocument.status: "failed", KnowledgeDocument.error: error,
+            KnowledgeDocument.progress_percent: 0, KnowledgeDocument.updated_at: datetime.now(timezone.utc),
+        }).where(KnowledgeDocument.id == document_id).returning(KnowledgeDocument.id)
+        jobs = await _stage_ingested(tenant_id, document_id, "failed", 0) if failed else []
+    await publish(*jobs)
+
+
+async def _stage_ingested(tenant_id: UUID, document_id: UUID, status: str, chunk_count: int):
+    # The error text stays in the API (GET the document): events carry codes and ids only.
+    return await stage_event(tenant_id, "document.ingested", {
+        "documentId": document_id, "status": status, "chunkCount": chunk_count,
+        "finishedAt": datetime.now(timezone.utc)})
 
 
 async def ingest_document(stores: KnowledgeStores, tenant_id: UUID | str, document_id: UUID | str,
@@ -87,7 +107,7 @@ async def _ingest_locked(stores: KnowledgeStores, tenant_id: UUID, document_id: 
                 on_progress(done, len(chunks))
     except ExtractionError as problem:
         await vectors.delete_document(str(document_id), generation=generation)
-        await _update(tenant_id, document_id, status="failed", error=str(problem), progress_percent=0)
+        await _finish_failed(tenant_id, document_id, str(problem))
         logger.info("document %s of tenant %s failed: %s", document_id, tenant_id, problem)
         return "failed"
     except BaseException:
@@ -103,6 +123,8 @@ async def _ingest_locked(stores: KnowledgeStores, tenant_id: UUID, document_id: 
             KnowledgeDocument.content_type: KIND_CONTENT_TYPES[kind],
             KnowledgeDocument.updated_at: datetime.now(timezone.utc),
         }).where(KnowledgeDocument.id == document_id).returning(KnowledgeDocument.id)
+        jobs = await _stage_ingested(tenant_id, document_id, "ready", len(chunks)) if still_there else []
+    await publish(*jobs)
     # Searches ignore every other generation from the moment the row above committed.
     await vectors.delete_document(str(document_id), keep_generation=None if not still_there else generation)
     logger.info("document %s of tenant %s indexed: %d chunks", document_id, tenant_id, len(chunks))
@@ -111,5 +133,5 @@ async def _ingest_locked(stores: KnowledgeStores, tenant_id: UUID, document_id: 
 
 async def mark_gave_up(tenant_id: UUID | str, document_id: UUID | str) -> None:
     """After the last retry: the seller sees a failure they can act on instead of 'processing'."""
-    await _update(UUID(str(tenant_id)), UUID(str(document_id)), status="failed", progress_percent=0,
-                  error="indexing failed repeatedly on our side; use re-ingest to try again")
+    await _finish_failed(UUID(str(tenant_id)), UUID(str(document_id)),
+                         "indexing failed repeatedly on our side; use re-ingest to try again")

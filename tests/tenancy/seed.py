@@ -9,7 +9,8 @@ from datetime import datetime, timezone
 from shared.accounts.tables import Membership, Tenant, User
 from shared.ai.tables import AiConfig, UsageLog
 from shared.channels.tables import ChannelAccount
-from shared.conversations.tables import Conversation, Message
+from shared.conversations.tables import Conversation, HandoffLog, Message
+from shared.events.tables import EventDelivery, EventEndpoint
 from shared.inbox.tables import InboxEvent
 from shared.knowledge.tables import CuratedAnswer, KnowledgeDocument
 from shared.outbox.tables import OutboxJob
@@ -58,12 +59,22 @@ async def seed_tenant(label: str) -> SeededTenant:
         # Marked sent: a seeded job must not be enqueued by a relay running against the test database.
         outbox = OutboxJob(tenant_id=tenant_id, queue_name="probe", actor_name="probe.count_messages",
                            args=[str(tenant_id)], sent_at=datetime.now(timezone.utc))
-        for row in (message, document, curated, ai_config, usage, inbox, outbox):
+        handoff = HandoffLog(tenant_id=tenant_id, conversation_id=conversation.id, message_id=message.id,
+                             reason="complaint")
+        # Disabled: tests of other domains seed sellers too, and their replies must not stage events.
+        endpoint = EventEndpoint(tenant_id=tenant_id, url=f"https://hooks.example.pl/{label}",
+                                 event_types=["reply.sent"], secret_encrypted=b"sealed", enabled=False)
+        for row in (message, document, curated, ai_config, usage, inbox, outbox, handoff, endpoint):
             await row.save()
+        # Delivered already: a seeded delivery must not be sent by a worker running against the test database.
+        delivery = EventDelivery(tenant_id=tenant_id, endpoint_id=endpoint.id, event_id=uuid.uuid4(),
+                                 event_type="reply.sent", data={"replyId": str(message.id)}, status="delivered")
+        await delivery.save()
         seeded.rows.update({
             "conversations": conversation.id, "messages": message.id,
             "knowledge_documents": document.id, "curated_answers": curated.id, "ai_configs": ai_config.id,
-            "usage_logs": usage.id, "inbox_events": inbox.id, "outbox": outbox.id,
+            "usage_logs": usage.id, "inbox_events": inbox.id, "outbox": outbox.id, "handoff_log": handoff.id,
+            "event_endpoints": endpoint.id, "event_deliveries": delivery.id,
         })
         seeded.rows["users"] = user_id
     return seeded

@@ -1,0 +1,165 @@
+"""Delivering one event to one endpoint: signed like the generic channel's callbacks, retried by the actor.
+
+Delivery is at least once: the receiver de-duplicates by the ``Idempotency-Key`` header (the event id,
+the same on every retry). Every attempt is written to the delivery log first (attempts, then the
+response code or error), so the seller sees a receiver that is down while it is being retried.
+Nothing here touches a reply or a conversation: a failing receiver only ever fails its own delivery.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from uuid import UUID
+
+import httpx2
+import msgspec
+from dramatiq.common import compute_backoff
+
+from shared.channels.credentials import CredentialCipher, CredentialsError
+from shared.events.schemas import Event
+from shared.events.settings import EventWebhookSettings, event_settings
+from shared.events.urls import UnresolvableUrl, UnsafeUrl, check_url
+from shared.http.signatures import signed_headers
+from shared.tenancy.db import tenant_tx, tx_connection
+from shared.tenancy.ids import parse_tenant_id
+
+logger = logging.getLogger("bokai.events")
+USER_AGENT = "BOK-AI-Webhooks/1"
+
+_CLAIM = """
+UPDATE event_deliveries d
+   SET attempts = d.attempts + 1, last_attempt_at = now()
+  FROM event_endpoints e
+ WHERE d.id = $1 AND d.status = 'pending' AND e.id = d.endpoint_id
+RETURNING d.event_id, d.event_type, d.data, d.created_at, d.attempts, d.endpoint_id, e.url, e.enabled,
+          e.secret_encrypted
+"""
+_DELIVERED = """
+UPDATE event_deliveries SET status = 'delivered', delivered_at = now(), response_code = $2, last_error = NULL
+ WHERE id = $1 AND status = 'pending'
+RETURNING endpoint_id
+"""
+_NOT_YET = "UPDATE event_deliveries SET response_code = $2, last_error = left($3, 500) WHERE id = $1"
+_FAILED = """
+UPDATE event_deliveries SET status = 'failed', last_error = left(COALESCE($2, last_error), 500)
+ WHERE id = $1 AND status = 'pending'
+RETURNING endpoint_id
+"""
+
+
+class RetryLater(Exception):
+    """Not delivered this time; the actor tries again after ``delay_ms``."""
+
+    def __init__(self, reason: str, delay_ms: int) -> None:
+        super().__init__(reason)
+        self.delay_ms = delay_ms
+
+
+class _Claimed(msgspec.Struct, frozen=True):
+    endpoint_id: UUID
+    url: str
+    secret: bytes
+    body: bytes
+    event_id: str
+    attempts: int
+
+
+def backoff_ms(attempts: int, settings: EventWebhookSettings) -> int:
+    _, delay = compute_backoff(max(0, attempts - 1), factor=settings.backoff_base_ms,
+                               max_backoff=settings.backoff_max_ms)
+    return int(delay)
+
+
+def _json(value):
+    return msgspec.json.decode(value) if isinstance(value, (str, bytes)) else value
+
+
+def event_body(tenant_id: UUID, event_id: UUID, event_type: str, created_at: datetime, data: dict) -> bytes:
+    return msgspec.json.encode(Event(id=str(event_id), type=event_type, created_at=created_at,
+                                     tenant_id=str(tenant_id), data=data))
+
+
+async def _claim(tenant_id: UUID, delivery_id: UUID) -> _Claimed | str:
+    """The attempt to make, or why there is none (already delivered, endpoint disabled, ...)."""
+    async with tenant_tx(tenant_id):
+        row = await tx_connection().fetchrow(_CLAIM, delivery_id)
+        if row is None:
+            return "nothing to do"
+        if not row["enabled"]:
+            await tx_connection().execute(_FAILED, delivery_id, "The endpoint was disabled before this event "
+                                                                "was delivered.")
+            return "endpoint disabled"
+    try:
+        secret = CredentialCipher().decrypt(tenant_id, row["endpoint_id"],
+                                            bytes(row["secret_encrypted"]))["signingSecret"]
+    except (CredentialsError, KeyError, TypeError):
+        await _record(tenant_id, _FAILED, delivery_id, "The endpoint's signing secret cannot be read; "
+                                                       "create the endpoint again.")
+        return "secret unreadable"
+    body = event_body(tenant_id, row["event_id"], row["event_type"], row["created_at"], _json(row["data"]))
+    return _Claimed(row["endpoint_id"], row["url"], secret.encode(), body, str(row["event_id"]), row["attempts"])
+
+
+async def _record(tenant_id: UUID, sql: str, *args) -> UUID | None:
+    async with tenant_tx(tenant_id):
+        return await tx_connection().fetchval(sql, *args)
+
+
+def _headers(claimed: _Claimed, event_type: str) -> dict[str, str]:
+    # Signed exactly like the generic channel's reply callbacks (one signer for every webhook).
+    return {"Content-Type": "application/json", "User-Agent": USER_AGENT, "X-BokAI-Event": event_type,
+            "Idempotency-Key": claimed.event_id, **signed_headers(claimed.secret, claimed.body)}
+
+
+async def _post(claimed: _Claimed, event_type: str, settings: EventWebhookSettings) -> httpx2.Response:
+    timeout = httpx2.Timeout(settings.timeout_seconds, connect=settings.connect_timeout_seconds)
+    # One client per call: endpoints are many sellers' hosts, and a redirect could lead anywhere.
+    async with httpx2.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+        return await client.post(claimed.url, content=claimed.body, headers=_headers(claimed, event_type))
+
+
+async def deliver(tenant_id: UUID | str, delivery_id: UUID | str) -> str:
+    """One attempt; returns the outcome, or raises RetryLater."""
+    tenant_id, delivery_id = parse_tenant_id(tenant_id), UUID(str(delivery_id))
+    settings = event_settings()
+    claimed = await _claim(tenant_id, delivery_id)
+    if isinstance(claimed, str):
+        return claimed
+    event_type = msgspec.json.decode(claimed.body)["type"]
+    delay = backoff_ms(claimed.attempts, settings)
+    try:
+        await check_url(claimed.url, settings)
+        response = await _post(claimed, event_type, settings)
+    except UnsafeUrl as refused:
+        # Checked again at every attempt: a host name may have been pointed at a private address since.
+        await _record(tenant_id, _FAILED, delivery_id, str(refused))
+        return "refused"
+    except (UnresolvableUrl, httpx2.HTTPError) as problem:
+        reason = str(problem) if isinstance(problem, UnresolvableUrl) else f"no answer ({type(problem).__name__})"
+        await _record(tenant_id, _NOT_YET, delivery_id, None, reason)
+        logger.info("event delivery %s: %s; retry in %d ms", delivery_id, reason, delay)
+        raise RetryLater(reason, delay) from None
+    if 200 <= response.status_code < 300:
+        endpoint_id = await _record(tenant_id, _DELIVERED, delivery_id, response.status_code)
+        if endpoint_id is not None:
+            await _record(tenant_id, "UPDATE event_endpoints SET failing_since = NULL WHERE id = $1 "
+                                     "AND failing_since IS NOT NULL RETURNING id", endpoint_id)
+        logger.info("event delivery %s (%s) delivered, attempt %d", delivery_id, event_type, claimed.attempts)
+        return "delivered"
+    reason = f"the endpoint answered HTTP {response.status_code}"
+    await _record(tenant_id, _NOT_YET, delivery_id, response.status_code, reason)
+    logger.info("event delivery %s: %s; retry in %d ms", delivery_id, reason, delay)
+    raise RetryLater(reason, delay)
+
+
+async def give_up(tenant_id: UUID | str, delivery_id: UUID | str) -> None:
+    """Retries exhausted: the delivery stays in the log as failed and its endpoint is marked failing."""
+    tenant_id, delivery_id = parse_tenant_id(tenant_id), UUID(str(delivery_id))
+    async with tenant_tx(tenant_id):
+        endpoint_id = await tx_connection().fetchval(_FAILED, delivery_id, None)
+        if endpoint_id is not None:
+            await tx_connection().execute(
+                "UPDATE event_endpoints SET failing_since = COALESCE(failing_since, now()) WHERE id = $1",
+                endpoint_id)
+    logger.warning("event delivery %s gave up; endpoint %s marked failing", delivery_id, endpoint_id)

@@ -1,0 +1,27 @@
+"""Event webhook settings (EVENTS_WEBHOOK_*), read per call so operators and tests can change them."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from shared.settings import Settings, load
+
+
+class EventWebhookSettings(Settings, frozen=True, kw_only=True):
+    env_prefix: ClassVar[str] = "EVENTS_WEBHOOK_"
+    # Off in production: a seller's endpoint must not reach our own network (SSRF). Local runs and
+    # tests, whose receivers listen on loopback, switch it on.
+    allow_private_urls: bool = False
+    connect_timeout_seconds: float = 5.0
+    # Short: a slow receiver holds one worker thread of the events queue for at most this long.
+    timeout_seconds: float = 10.0
+    # Exponential from base to max (Dramatiq's backoff with jitter): 5 s … 1 h, about 6 h in all.
+    max_retries: int = 12
+    backoff_base_ms: int = 5_000
+    backoff_max_ms: int = 60 * 60 * 1000
+    # Endpoints per seller.
+    max_endpoints: int = 10
+
+
+def event_settings() -> EventWebhookSettings:
+    return load(EventWebhookSettings)

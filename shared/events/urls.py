@@ -1,0 +1,41 @@
+"""Which endpoint URLs a seller may register and we may call: the generic channel's destination check
+(public addresses only outside local runs), plus the HTTPS ports a webhook may use."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from shared.channels.generic.sender import GenericChannelSettings, _check_destination
+from shared.channels.senders import PermanentDeliveryError, TransientDeliveryError
+from shared.events.settings import EventWebhookSettings
+
+ALLOWED_PORTS = frozenset({443, 8443})
+RULES = ("The webhook URL must be https on port 443 or 8443 and point to a public address (not a private, "
+         "loopback or link-local network).")
+
+
+class UnsafeUrl(Exception):
+    """The URL is refused; the message says what is allowed."""
+
+
+class UnresolvableUrl(Exception):
+    """The host name does not resolve right now (checked again before every delivery)."""
+
+
+async def check_url(url: str, settings: EventWebhookSettings) -> None:
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise UnsafeUrl("The webhook URL is not a valid URL. " + RULES) from None
+    if parts.username is not None or parts.password is not None:
+        raise UnsafeUrl("The webhook URL must not contain a user name or password; authenticate deliveries "
+                        "by their signature.")
+    if not settings.allow_private_urls and (port or 443) not in ALLOWED_PORTS:
+        raise UnsafeUrl(RULES)
+    try:
+        await _check_destination(url, GenericChannelSettings(allow_private_callbacks=settings.allow_private_urls))
+    except PermanentDeliveryError:
+        raise UnsafeUrl(RULES) from None
+    except TransientDeliveryError:
+        raise UnresolvableUrl(f"cannot resolve {parts.hostname}") from None

@@ -1,0 +1,237 @@
+"""Events reach a real receiver exactly as README "Event webhooks" documents them, signed; a receiver
+that is down or answers 500 gets them once it is back, while replies keep being sent; retries end
+with the delivery failed and the endpoint failing, and a redelivery then succeeds."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from shared.channels.tables import ChannelAccount
+from shared.channels.connection import mark_dead
+from shared.conversations import replies
+from shared.conversations.handoff import leave_for_human
+from shared.events import service
+from shared.knowledge.ingestion import ingest_document
+from shared.knowledge.stores import KnowledgeStores
+from shared.knowledge.tables import KnowledgeDocument
+from shared.tenancy.db import tenant_tx
+from tests.conversations.support import SECRET, customer_writes, generic_channel, reply_row, wait_for
+from tests.events.receiver import EventReceiver, listening
+from tests.events.support import LOCAL, EventWorker, add_endpoint, deliveries, fresh_seller
+from tests.fakes.generic_receiver import GenericReceiver
+from tests.support import serve
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("db_pool")]
+MAX_RETRIES = 6
+
+
+@pytest.fixture(scope="module", autouse=True)
+def local_urls():
+    patch = pytest.MonkeyPatch()
+    for name, value in LOCAL.items():
+        patch.setenv(name, value)
+    yield
+    patch.undo()
+
+
+@pytest.fixture(scope="module")
+async def worker(broker_namespace, tmp_path_factory):
+    events_worker = EventWorker(tmp_path_factory.mktemp("events"), broker_namespace,
+                                EVENTS_WEBHOOK_MAX_RETRIES=str(MAX_RETRIES))
+    await events_worker.start()
+    yield events_worker
+    events_worker.stop()
+
+
+@pytest.fixture
+async def shop():
+    """The seller's shop for the generic channel, where replies are delivered."""
+    fake = GenericReceiver(SECRET.encode())
+    async with serve(fake) as client:
+        fake.url = f"{client.base_url}/bokai/replies"
+        yield fake
+        fake.release()
+
+
+def moment(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    assert parsed.tzinfo is not None and abs(datetime.now(timezone.utc) - parsed) < timedelta(minutes=5), value
+    return parsed
+
+
+def check_envelope(receiver: EventReceiver, event: dict, tenant_id: uuid.UUID) -> dict:
+    """The documented envelope and headers; returns `data`."""
+    [call] = [c for c in receiver.calls if c.event["id"] == event["id"] and c.status == 200]
+    assert call.signature_valid
+    assert call.headers["idempotency-key"] == event["id"] and call.headers["x-bokai-event"] == event["type"]
+    assert call.headers["content-type"] == "application/json"
+    assert set(event) == {"id", "type", "createdAt", "tenantId", "data"}
+    assert uuid.UUID(event["id"]) and event["tenantId"] == str(tenant_id)
+    moment(event["createdAt"])
+    return event["data"]
+
+
+async def delivered(receiver: EventReceiver, event_type: str, count: int = 1, timeout: float = 45) -> list[dict]:
+    async def arrived():
+        events = receiver.of_type(event_type)
+        return events if len(events) >= count else None
+    return await wait_for(arrived, timeout)
+
+
+async def add_document(stores: KnowledgeStores, tenant_id, data: bytes, filename: str) -> uuid.UUID:
+    document_id = uuid.uuid4()
+    key = f"documents/{document_id}/{filename}"
+    await stores.objects(tenant_id).put(key, io.BytesIO(data), length=len(data))
+    async with tenant_tx(tenant_id):
+        await KnowledgeDocument.insert(KnowledgeDocument(id=document_id, tenant_id=tenant_id, title=filename,
+                                                         filename=filename, object_key=key, size_bytes=len(data)))
+    return document_id
+
+
+async def test_every_event_type_arrives_as_documented(worker, shop):
+    seller = await fresh_seller("ev-all")
+    tenant = seller.tenant_id
+    receiver = EventReceiver()
+    async with listening(receiver):
+        endpoint_id, receiver.secret = await add_endpoint(tenant, receiver.url)
+        account = await generic_channel(tenant, shop.url)
+
+        # conversation.needs_human, then a draft the seller approves: reply.drafted, reply.sent
+        conversation, message = await customer_writes(tenant, account, "Paczka przyszła uszkodzona", thread="t-1")
+        assert await leave_for_human(tenant, message, "damaged_in_transit")
+        [needs_human] = await delivered(receiver, "conversation.needs_human")
+        draft = await replies.create_ai_reply(tenant, message, "Przepraszamy, wyślemy nową.")
+        [drafted] = await delivered(receiver, "reply.drafted")
+        await replies.approve(tenant, seller.user_id, draft.id)
+        [sent] = await delivered(receiver, "reply.sent")
+
+        # reply.failed: the shop refuses the next reply (a 4xx is final)
+        shop.respond_with(422)
+        other_conversation, other_message = await customer_writes(tenant, account, "Halo?", thread="t-2")
+        refused = await replies.manual_reply(tenant, seller.user_id, other_conversation, "Dzień dobry")
+        [failed] = await delivered(receiver, "reply.failed")
+
+        # channel.broken: an Allegro connection whose authorisation was revoked
+        allegro = ChannelAccount(tenant_id=tenant, platform="allegro", external_account_id="allegro-ev",
+                                 status="connected")
+        async with tenant_tx(tenant):
+            await allegro.save()
+        await mark_dead(tenant, allegro.id, "Allegro no longer accepts BOK-AI's access to this account.")
+        [broken] = await delivered(receiver, "channel.broken")
+
+        # document.ingested: one document indexed, one that cannot be read
+        stores = await KnowledgeStores.open()
+        try:
+            good = await add_document(stores, tenant, "Zwroty\n\nTowar można zwrócić w ciągu 14 dni.".encode(),
+                                      "zwroty.txt")
+            bad = await add_document(stores, tenant, b"\x00\x01binary\x00", "zepsuty.bin")
+            assert await ingest_document(stores, tenant, good) == "ready"
+            assert await ingest_document(stores, tenant, bad) == "failed"
+        finally:
+            await stores.close()
+        ingested = await delivered(receiver, "document.ingested", 2)
+
+    assert check_envelope(receiver, needs_human, tenant) | {"handedOverAt": None} == {
+        "conversationId": str(conversation), "messageId": str(message), "reason": "damaged_in_transit",
+        "platform": "generic", "channelAccountId": str(account), "handedOverAt": None}
+    moment(needs_human["data"]["handedOverAt"])
+    assert check_envelope(receiver, drafted, tenant) | {"draftedAt": None} == {
+        "replyId": str(draft.id), "conversationId": str(conversation), "inReplyToMessageId": str(message),
+        "platform": "generic", "draftedAt": None}
+    assert check_envelope(receiver, sent, tenant) | {"deliveredAt": None} == {
+        "replyId": str(draft.id), "conversationId": str(conversation), "inReplyToMessageId": str(message),
+        "platform": "generic", "author": "ai", "deliveredAt": None}
+    assert moment(sent["data"]["deliveredAt"]) == (await reply_row(tenant, draft.id))["delivered_at"]
+    assert check_envelope(receiver, failed, tenant) | {"failedAt": None} == {
+        "replyId": str(refused.id), "conversationId": str(other_conversation),
+        "inReplyToMessageId": str(other_message), "platform": "generic", "reason": "refused", "failedAt": None}
+    moment(failed["data"]["failedAt"])
+    assert check_envelope(receiver, broken, tenant) | {"brokenAt": None} == {
+        "channelAccountId": str(allegro.id), "platform": "allegro", "reason": "connection_dead", "brokenAt": None}
+    by_document = {e["data"]["documentId"]: check_envelope(receiver, e, tenant) for e in ingested}
+    assert {d: (v["status"], v["chunkCount"]) for d, v in by_document.items()} == {
+        str(good): ("ready", 1), str(bad): ("failed", 0)}
+
+    # No message text in any event: the seller's backend reads it through the API.
+    for call in receiver.calls:
+        for text in ("Paczka przyszła", "Przepraszamy", "Dzień dobry", "Zwroty", "14 dni"):
+            assert text.encode() not in call.body
+    log = await deliveries(tenant, endpoint_id=endpoint_id)
+    assert len(log) == 7 and {d.status for d in log} == {"delivered"}
+    assert {(d.attempts, d.response_code) for d in log} == {(1, 200)}
+    assert sorted(str(d.event_id) for d in log) == sorted(e["id"] for e in receiver.accepted)
+
+
+async def test_a_receiver_that_is_down_gets_the_event_when_back_and_replies_go_on(worker, shop):
+    seller = await fresh_seller("ev-down")
+    tenant = seller.tenant_id
+    receiver = EventReceiver()  # not listening yet: connections to its port are refused
+    endpoint_id, receiver.secret = await add_endpoint(tenant, receiver.url, ["reply.sent"])
+    account = await generic_channel(tenant, shop.url)
+    conversation, _ = await customer_writes(tenant, account, "Kiedy wysyłka?")
+
+    reply = await replies.manual_reply(tenant, seller.user_id, conversation, "Jutro rano.")
+
+    async def retried():
+        log = await deliveries(tenant)
+        return log[0] if log and log[0].attempts >= 2 else None
+    waiting = await wait_for(retried, 30)
+    assert (waiting.status, waiting.response_code) == ("pending", None)
+    assert waiting.last_error.startswith("no answer")
+    assert (await reply_row(tenant, reply.id))["status"] == "sent" and len(shop.deliveries) == 1
+
+    async with listening(receiver):
+        [event] = await delivered(receiver, "reply.sent")
+    assert event["data"]["replyId"] == str(reply.id) and receiver.calls[0].signature_valid
+    [entry] = await deliveries(tenant)
+    assert (entry.status, entry.response_code, entry.last_error, entry.endpoint_id) == (
+        "delivered", 200, None, endpoint_id)
+    assert entry.attempts >= 2 and entry.delivered_at is not None
+
+
+async def test_500s_are_retried_with_the_same_idempotency_key_and_delivered_once(worker):
+    seller = await fresh_seller("ev-500")
+    receiver = EventReceiver(scripted=[500, 503])
+    async with listening(receiver):
+        _, receiver.secret = await add_endpoint(seller.tenant_id, receiver.url)
+        _, message = await customer_writes(seller.tenant_id, None, "Chcę zwrócić towar")
+        assert await leave_for_human(seller.tenant_id, message, "return_request")
+        [event] = await delivered(receiver, "conversation.needs_human")
+
+    assert [c.status for c in receiver.calls] == [500, 503, 200]
+    assert {c.headers["idempotency-key"] for c in receiver.calls} == {event["id"]}
+    assert all(c.signature_valid for c in receiver.calls)
+    [entry] = await deliveries(seller.tenant_id)
+    assert (entry.status, entry.attempts, entry.response_code, entry.last_error) == ("delivered", 3, 200, None)
+
+
+async def test_exhausted_retries_mark_the_endpoint_failing_and_a_redelivery_succeeds(worker):
+    seller = await fresh_seller("ev-fail")
+    receiver = EventReceiver(scripted=[500] * (MAX_RETRIES + 1))
+    async with listening(receiver):
+        endpoint_id, receiver.secret = await add_endpoint(seller.tenant_id, receiver.url)
+        _, message = await customer_writes(seller.tenant_id, None, "Gdzie moja paczka?")
+        assert await leave_for_human(seller.tenant_id, message, "lost_parcel")
+
+        async def gave_up():
+            log = await deliveries(seller.tenant_id)
+            return log[0] if log and log[0].status == "failed" else None
+        failed = await wait_for(gave_up, 60)
+        assert (failed.attempts, failed.response_code) == (MAX_RETRIES + 1, 500)
+        assert failed.last_error == "the endpoint answered HTTP 500"
+        endpoint = await service.get_endpoint(seller.tenant_id, endpoint_id)
+        assert endpoint.state == "failing" and endpoint.failing_since is not None
+        assert receiver.accepted == []
+
+        again = await service.redeliver(seller.tenant_id, failed.id)
+        assert again.status == "pending"
+        [event] = await delivered(receiver, "conversation.needs_human")
+
+    assert str(failed.event_id) == event["id"] == receiver.calls[0].headers["idempotency-key"]
+    [entry] = await deliveries(seller.tenant_id)
+    assert (entry.status, entry.response_code) == ("delivered", 200)
+    assert (await service.get_endpoint(seller.tenant_id, endpoint_id)).state == "active"
