@@ -1,4 +1,5 @@
-"""Channels function: the seller's connected accounts — list, connect Allegro/OLX/email/shop, disconnect."""
+"""Channels function: the seller's connected accounts — list, connect Allegro/OLX/email/Amazon/eMAG/shop, test,
+pause, resume, disconnect."""
 
 from typing import Annotated
 from uuid import UUID
@@ -12,12 +13,13 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from shared.auth.errors import Conflict, InvalidInput, NotFound
 from shared.auth.guard import requires
 from shared.auth.principal import Principal
-from shared.channels import service
+from shared.channels import lifecycle, service
 from shared.channels.errors import PlatformError
 from shared.channels.frontend import frontend_url, outcome_url
-from shared.channels.schemas import (AccountList, AccountView, DeviceFlowStarted, DevicePollRequest, DevicePollResult,
-                                     EmailAccountCreated, EmailAccountRequest, GenericAccountCreated,
-                                     GenericAccountRequest, OlxConnectStarted)
+from shared.channels.schemas import (AccountList, AccountView, AmazonAccountCreated, AmazonAccountRequest,
+                                     ConnectionTest, DeviceFlowStarted, DevicePollRequest, DevicePollResult,
+                                     EmagAccountCreated, EmagAccountRequest, EmailAccountCreated, EmailAccountRequest,
+                                     GenericAccountCreated, GenericAccountRequest, OlxConnectStarted)
 from shared.http.app import make_function_app
 from shared.infra.postgres import close_pool, open_pool
 from shared.infra.redis import close_redis, open_redis
@@ -103,6 +105,61 @@ async def create_generic(principal: Caller, data: JSONBody[GenericAccountRequest
     return await service.create_generic_account(principal.tenant_id, data)
 
 
+@post("/amazon", summary="Connect an Amazon shop: an e-mail channel bound to Amazon (relay aliases, authorised "
+      "sender); returns the inbound token once and the setup steps", status_code=201, guards=[requires("admin")])
+async def create_amazon(principal: Caller, data: JSONBody[AmazonAccountRequest]) -> AmazonAccountCreated:
+    try:
+        return await service.create_amazon_account(principal.tenant_id, data)
+    except service.AlreadyConnected:
+        raise Conflict(detail="This sender address is already connected.") from None
+
+
+@post("/emag", summary="Connect an eMAG shop (RO/BG/HU): API user checked with eMAG, order callback URL returned "
+      "once; buyer mail arrives through the bound e-mail channel", status_code=201, guards=[requires("admin")])
+async def create_emag(principal: Caller, data: JSONBody[EmagAccountRequest]) -> EmagAccountCreated:
+    try:
+        return await service.create_emag_account(principal.tenant_id, data)
+    except service.InvalidField as problem:
+        raise InvalidInput(problem.field, str(problem)) from None
+    except service.AlreadyConnected:
+        raise Conflict(detail="This eMAG API user is already connected.") from None
+    except PlatformError:
+        raise _platform_down("eMAG") from None
+
+
+def _found(account: object) -> object:
+    if account is None:
+        raise NotFound(detail="No such channel account.")
+    return account
+
+
+@post("/accounts/{account_id:uuid}/test", summary="Send a test message (what is tried depends on the channel "
+      "kind); ok=false says what failed", status_code=200, guards=[requires("admin")])
+async def test_account(principal: Caller, account_id: FromPath[UUID]) -> ConnectionTest:
+    try:
+        return _found(await lifecycle.send_test(principal.tenant_id, account_id))
+    except lifecycle.NotAllowed as problem:
+        raise Conflict(detail=str(problem)) from None
+
+
+@post("/accounts/{account_id:uuid}/pause", summary="Pause: no polling, nothing sent; incoming webhooks are still "
+      "recorded", status_code=200, guards=[requires("admin")])
+async def pause_account(principal: Caller, account_id: FromPath[UUID]) -> AccountView:
+    try:
+        return _found(await lifecycle.pause(principal.tenant_id, account_id))
+    except lifecycle.NotAllowed as problem:
+        raise Conflict(detail=str(problem)) from None
+
+
+@post("/accounts/{account_id:uuid}/resume", summary="Resume a paused channel (polled platforms are polled at once)",
+      status_code=200, guards=[requires("admin")])
+async def resume_account(principal: Caller, account_id: FromPath[UUID]) -> AccountView:
+    try:
+        return _found(await lifecycle.resume(principal.tenant_id, account_id))
+    except lifecycle.NotAllowed as problem:
+        raise Conflict(detail=str(problem)) from None
+
+
 @delete("/accounts/{account_id:uuid}", summary="Disconnect: stop polling and sending, forget the credentials",
         status_code=204, guards=[requires("admin")])
 async def disconnect(principal: Caller, account_id: FromPath[UUID]) -> None:
@@ -113,8 +170,10 @@ async def disconnect(principal: Caller, account_id: FromPath[UUID]) -> None:
 
 app = make_function_app(
     "channels",
-    [list_accounts, start_allegro, poll_allegro, start_olx, olx_callback, create_email, create_generic, disconnect],
-    description="Channel connections: Allegro (device flow), OLX (authorization code), email (SMTP), your shop.",
+    [list_accounts, start_allegro, poll_allegro, start_olx, olx_callback, create_email, create_generic, create_amazon,
+     create_emag, test_account, pause_account, resume_account, disconnect],
+    description="Channel connections: Allegro (device flow), OLX (authorization code), email (SMTP), Amazon and eMAG "
+                "(e-mail channels bound to the marketplace), your shop; test, pause, resume, disconnect.",
     on_startup=[open_pool, open_redis],
     on_shutdown=[close_redis, close_pool],
 )

@@ -88,6 +88,24 @@ async def load_connection(tenant_id: UUID | str, account_id: UUID | str, *, plat
     return _connection_from_row(row, _decrypt(tenant_id, row))
 
 
+async def load_for_delivery(tenant_id: UUID, account_id: UUID | None, platform: str, label: str) -> Connection:
+    """The connection a reply leaves through; PermanentDeliveryError (shown to the seller) when there is none."""
+    from shared.channels.errors import PAUSED_MESSAGE
+    from shared.channels.senders import PermanentDeliveryError
+
+    try:
+        if account_id is None:
+            raise NotConnected("no account")
+        connection = await load_connection(tenant_id, account_id, platform=platform,
+                                           allow_status=("connected", "paused"))
+    except NotConnected:
+        raise PermanentDeliveryError(f"The {label} account of this conversation is not connected; "
+                                     "connect it again in Settings → Channels, then resend.") from None
+    if connection.status == "paused":
+        raise PermanentDeliveryError(PAUSED_MESSAGE)
+    return connection
+
+
 async def rotate_tokens(connection: Connection, refresher: Refresher, *, stale_access_token: str) -> Connection:
     """The connection with a fresh token pair, refreshed at most once however many workers ask."""
     async with tenant_tx(connection.tenant_id):

@@ -6,6 +6,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 
+# Shown on a reply that was to leave through a channel the seller paused (the channels API's pause).
+PAUSED_MESSAGE = ("This channel is paused, so the reply was not sent. Resume the channel in Settings → Channels, "
+                  "then send the reply again.")
+
+
 class PlatformError(Exception):
     """Base class; ``str(error)`` never holds a token or a message body."""
 

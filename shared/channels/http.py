@@ -72,16 +72,23 @@ class PlatformClient:
     def user_message(self, response: httpx2.Response) -> str:
         return f"{self.platform} refused the request (HTTP {response.status_code})"
 
+    def authorization(self, token: str) -> str:
+        """The Authorization header for ``token`` (OAuth platforms: Bearer; eMAG overrides it with Basic)."""
+        return f"Bearer {token}"
+
     async def request(self, method: str, path: str, token: str, *, params: dict[str, Any] | None = None,
-                      json: Any = None, headers: dict[str, str] | None = None) -> Any:
-        """The decoded JSON body (None for an empty body). Raises the errors of shared.channels.errors."""
-        safe = method.upper() == "GET"
+                      json: Any = None, headers: dict[str, str] | None = None, read_only: bool = False) -> Any:
+        """The decoded JSON body (None for an empty body). Raises the errors of shared.channels.errors.
+
+        ``read_only``: a POST that only reads (eMAG's ``order/read``) is retried on 5xx like a GET.
+        """
+        safe = method.upper() == "GET" or read_only
         waited = 0.0
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 response = await self._http.request(
                     method, path, params={k: v for k, v in (params or {}).items() if v is not None},
-                    json=json, headers={**(headers or {}), "Authorization": f"Bearer {token}"})
+                    json=json, headers={**(headers or {}), "Authorization": self.authorization(token)})
             except httpx2.TransportError as exc:
                 if not safe or attempt == MAX_ATTEMPTS:
                     raise PlatformUnavailable(f"{self.platform} could not be reached ({type(exc).__name__})") from None

@@ -27,3 +27,21 @@ class OlxSettings(Settings, frozen=True, kw_only=True):
     client_id: str = ""
     client_secret: str = ""
     scope: str = "v2 read write"
+
+
+class EmagSettings(Settings, frozen=True, kw_only=True):
+    env_prefix: ClassVar[str] = "EMAG_"
+    # One API per platform (eMAG Marketplace API v4: MARKETPLACE_API_URL/resource/action, HTTP Basic).
+    api_url_ro: str = "https://marketplace-api.emag.ro/api-3"
+    api_url_bg: str = "https://marketplace-api.emag.bg/api-3"
+    api_url_hu: str = "https://marketplace-api.emag.hu/api-3"
+
+    def api_url(self, country: str) -> str:
+        return {"ro": self.api_url_ro, "bg": self.api_url_bg, "hu": self.api_url_hu}[country]
+
+
+class ChannelsPublicSettings(Settings, frozen=True, kw_only=True):
+    env_prefix: ClassVar[str] = "CHANNELS_"
+    # Where the OpenFaaS gateway is reachable from the internet (https://api.bok-ai.pl): the webhook URLs
+    # a seller pastes into eMAG or a mail provider are built on it. Unset: the answers carry the path only.
+    public_url: str = ""

@@ -15,18 +15,28 @@ Host = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9.-]+$", min_length=1, ma
 HttpsUrl = Annotated[str, msgspec.Meta(pattern=r"^https://[^\s]+$", max_length=500)]
 
 
+class ConnectionTest(msgspec.Struct, kw_only=True, rename="camel"):
+    """The outcome of "send a test message" (POST /accounts/{id}/test); what is tried depends on the kind."""
+    ok: bool
+    detail: str
+    tested_at: datetime
+
+
 class AccountView(msgspec.Struct, kw_only=True, rename="camel"):
     id: UUID
     platform: str
     external_account_id: str
     display_name: str | None
-    # connected | pending | disconnected | error (last_error says what the seller should do)
+    # connected | paused | pending | disconnected | error (last_error says what the seller should do)
     status: str
     last_error: str | None
     last_synced_at: datetime | None
     created_at: datetime
     # Is it working for the seller right now, and if not why (shared.ops.channel_health).
     health: ChannelHealth | None = None
+    # An e-mail channel that carries a marketplace's buyer mail: amazon | emag.
+    marketplace: str | None = None
+    last_test: ConnectionTest | None = None
 
 
 class AccountList(msgspec.Struct, kw_only=True, rename="camel"):
@@ -82,3 +92,47 @@ class GenericAccountCreated(msgspec.Struct, kw_only=True, rename="camel"):
     account: AccountView
     # Shown once: the seller's shop signs webhooks with it and verifies our reply callbacks.
     webhook_secret: str
+
+
+AmazonStore = Literal["amazon.pl", "amazon.de", "amazon.fr", "amazon.it", "amazon.es", "amazon.nl", "amazon.se",
+                      "amazon.com.be", "amazon.co.uk", "amazon.com", "amazon.com.tr"]
+
+
+class AmazonAccountRequest(msgspec.Struct, kw_only=True, rename="camel", forbid_unknown_fields=True):
+    """An Amazon shop as an e-mail channel: buyer mail forwarded to us, replies by SMTP from ``senderAddress``,
+    which must be the shop's registered or an authorised address in Seller Central (Messaging Permissions)."""
+    store: AmazonStore
+    sender_address: Email
+    smtp_host: Host
+    smtp_user: Annotated[str, msgspec.Meta(min_length=1, max_length=254)]
+    smtp_password: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+    smtp_port: Annotated[int, msgspec.Meta(ge=1, le=65535)] = 587
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    display_name: Annotated[str, msgspec.Meta(max_length=255)] | None = None
+
+
+class AmazonAccountCreated(msgspec.Struct, kw_only=True, rename="camel"):
+    account: AccountView
+    # Shown once: forward buyer mail to inboundUrl with "Authorization: Bearer <inboundToken>".
+    inbound_token: str
+    inbound_url: str
+    # The buyer relay domain of the store: replies go only to <alias>@<relayDomain>.
+    relay_domain: str
+    setup_steps: list[str]
+
+
+class EmagAccountRequest(msgspec.Struct, kw_only=True, rename="camel", forbid_unknown_fields=True):
+    country: Literal["ro", "bg", "hu"]
+    # The eMAG Marketplace API user (Basic auth); checked against eMAG before anything is saved.
+    api_username: Annotated[str, msgspec.Meta(min_length=1, max_length=254)]
+    api_password: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+    # The e-mail channel where this shop's buyer mail arrives (eMAG has no messaging API).
+    email_account_id: UUID | None = None
+    display_name: Annotated[str, msgspec.Meta(max_length=255)] | None = None
+
+
+class EmagAccountCreated(msgspec.Struct, kw_only=True, rename="camel"):
+    account: AccountView
+    # Shown once (it holds the callback token): paste it as the order callback URL in eMAG Marketplace.
+    callback_url: str
+    setup_steps: list[str]

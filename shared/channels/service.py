@@ -13,18 +13,25 @@ from shared.broker import enqueue
 from shared.channels.connection import credentials_from_token, save_connected_account
 from shared.channels.credentials import CredentialCipher
 from shared.channels.platform_settings import AllegroSettings, OlxSettings  # noqa: F401  (secrets the connect flows read)
-from shared.channels.errors import ConnectionDead
-from shared.channels.schemas import (AccountView, DeviceFlowStarted, DevicePollResult, EmailAccountCreated,
-                                     EmailAccountRequest, GenericAccountCreated, GenericAccountRequest)
+from shared.channels.errors import ConnectionDead, PlatformRejected, TokenRejected
+from shared.channels.platform_settings import ChannelsPublicSettings
+from shared.channels.binding import MARKETPLACE_ACCOUNT_KEY, MARKETPLACE_KEY, binding_of
+from shared.channels.schemas import (AccountView, AmazonAccountCreated, AmazonAccountRequest, ConnectionTest,
+                                     DeviceFlowStarted, DevicePollResult, EmagAccountCreated, EmagAccountRequest,
+                                     EmailAccountCreated, EmailAccountRequest, GenericAccountCreated,
+                                     GenericAccountRequest)
 from shared.channels.tables import ChannelAccount
 from shared.infra.redis import redis_client
 from shared.ops.channel_health import ChannelHealth, channel_health
-from shared.tenancy.db import tenant_tx
+from shared.settings import load
+from shared.tenancy.db import tenant_tx, tx_connection
 from shared.tenancy.ids import InvalidTenantId, parse_tenant_id
 from shared.tenancy.keys import TenantKeys
 
 OLX_STATE_TTL = 900
 SYNC_ACTOR = ("channels", "channels.sync_account")
+# settings key of the last "send a test message" outcome (shared.channels.lifecycle).
+LAST_TEST_KEY = "lastTest"
 
 
 class InvalidRequest(Exception):
@@ -35,13 +42,26 @@ class AlreadyConnected(Exception):
     pass
 
 
+class InvalidField(Exception):
+    """A 400 naming the field (the handler turns it into the error contract's ``errors`` entry)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 _VIEW_COLUMNS = (ChannelAccount.id, ChannelAccount.platform, ChannelAccount.external_account_id,
                  ChannelAccount.display_name, ChannelAccount.status, ChannelAccount.last_error,
-                 ChannelAccount.last_synced_at, ChannelAccount.created_at)
+                 ChannelAccount.last_synced_at, ChannelAccount.created_at, ChannelAccount.settings)
 
 
 def _view(row: dict, health: ChannelHealth | None = None) -> AccountView:
-    return AccountView(**row, health=health)
+    row = dict(row)
+    settings = row.pop("settings") or {}
+    settings = msgspec.json.decode(settings) if isinstance(settings, (str, bytes)) else settings
+    last_test = settings.get(LAST_TEST_KEY)
+    return AccountView(**row, health=health, marketplace=binding_of(settings).marketplace,
+                       last_test=msgspec.convert(last_test, ConnectionTest) if last_test else None)
 
 
 async def list_accounts(tenant_id: UUID) -> list[AccountView]:
@@ -163,15 +183,106 @@ async def _insert(tenant_id: UUID, account_id: UUID, platform: str, external_id:
     return await get_account(tenant_id, account_id)
 
 
-async def create_email_account(tenant_id: UUID, data: EmailAccountRequest) -> EmailAccountCreated:
+async def _create_mailbox(tenant_id: UUID, data: EmailAccountRequest | AmazonAccountRequest,
+                          extra_settings: dict) -> tuple[AccountView, str]:
     """Settings/credential keys are the ones shared/channels/email and shared/inbox read."""
     address = data.sender_address.lower()
     token = secrets.token_urlsafe(32)
     settings = {"fromAddress": address, "fromName": data.display_name, "smtpHost": data.smtp_host,
-                "smtpPort": data.smtp_port, "smtpUsername": data.smtp_user, "smtpSecurity": data.smtp_security}
+                "smtpPort": data.smtp_port, "smtpUsername": data.smtp_user, "smtpSecurity": data.smtp_security,
+                **extra_settings}
     view = await _insert(tenant_id, uuid.uuid4(), "email", address, data.display_name or address,
                          {"smtpPassword": data.smtp_password, "inboundToken": token}, settings)
+    return view, token
+
+
+async def create_email_account(tenant_id: UUID, data: EmailAccountRequest) -> EmailAccountCreated:
+    view, token = await _create_mailbox(tenant_id, data, {})
     return EmailAccountCreated(account=view, inbound_token=token)
+
+
+def public_url(path: str) -> str:
+    """``path`` on the public gateway (CHANNELS_PUBLIC_URL), or the path alone when it is not configured."""
+    return load(ChannelsPublicSettings).public_url.rstrip("/") + path
+
+
+async def create_amazon_account(tenant_id: UUID, data: AmazonAccountRequest) -> AmazonAccountCreated:
+    """An Amazon shop is an e-mail channel bound to Amazon: Amazon has no API for buyer messages."""
+    view, token = await _create_mailbox(tenant_id, data, {MARKETPLACE_KEY: "amazon", "amazonStore": data.store})
+    relay = f"marketplace.{data.store}"
+    inbound = public_url(f"/function/webhooks/email/{tenant_id}/{view.id}")
+    return AmazonAccountCreated(account=view, inbound_token=token, inbound_url=inbound, relay_domain=relay,
+                                setup_steps=amazon_setup_steps(data.store, data.sender_address.lower(), inbound))
+
+
+def amazon_setup_steps(store: str, sender: str, inbound_url: str) -> list[str]:
+    return [
+        f"Seller Central ({store}) → Settings → Notification Preferences → Messaging → Buyer Messages: the "
+        f"address there receives your buyers' messages (Amazon relays them from <alias>@marketplace.{store}).",
+        "In that mailbox, forward every message from @marketplace.amazon.* to BOK-AI: your mail provider's "
+        f"inbound webhook (raw MIME) posts to {inbound_url} with the header 'Authorization: Bearer <inboundToken>'.",
+        f"Seller Central → Settings → Notification Preferences → Messaging Permissions (Authorized e-mail "
+        f"addresses): add {sender} as Approved, unless it is already the account's registered address — Amazon "
+        "rejects buyer mail from any other address.",
+        "Send a test message from BOK-AI (POST /function/channels/accounts/<id>/test): it goes from "
+        f"{sender} to itself through your SMTP server.",
+        "Answer within 24 hours, weekends included; BOK-AI never puts links off Amazon, e-mail addresses or "
+        "phone numbers in a reply to an Amazon buyer.",
+    ]
+
+
+def emag_setup_steps(callback_url: str, bound: bool) -> list[str]:
+    steps = [
+        "eMAG Marketplace → Profile → Technical settings (API): allow this BOK-AI deployment's outgoing IP "
+        "addresses for your API user (eMAG answers API calls only from allowed addresses).",
+        f"In the same settings, set the order callback URL (new and changed orders) to {callback_url} — it "
+        "holds the token that proves a callback comes from your shop.",
+    ]
+    if bound:
+        steps.append("Your eMAG buyers' messages reach BOK-AI through the e-mail channel you chose: forward them "
+                     "to its inbound webhook. A mail that names an order number (\"Comanda nr. 412345678\") "
+                     "gets that order's status, products and the customer's name.")
+    else:
+        steps.append("eMAG has no API for buyer messages: add an e-mail channel that receives them and create "
+                     "this eMAG channel again with its emailAccountId, so they become eMAG conversations.")
+    return steps
+
+
+async def create_emag_account(tenant_id: UUID, data: EmagAccountRequest) -> EmagAccountCreated:
+    """Order context from eMAG's API and callbacks; buyer mail through a bound e-mail channel."""
+    from shared.channels.emag.client import EmagClient, basic_token
+    from shared.channels.platform_settings import EmagSettings
+
+    async with tenant_tx(tenant_id):
+        mailbox = None if data.email_account_id is None else await ChannelAccount.select(
+            ChannelAccount.status, ChannelAccount.settings).where(
+            (ChannelAccount.id == data.email_account_id) & (ChannelAccount.platform == "email")).first()
+    if data.email_account_id is not None:
+        if mailbox is None or mailbox["status"] == "disconnected":
+            raise InvalidField("emailAccountId", "No such e-mail channel; create it first (POST /email).")
+        if binding_of(mailbox["settings"]).marketplace not in (None, "emag"):
+            raise InvalidField("emailAccountId", "This e-mail channel already carries another marketplace's mail.")
+    try:
+        async with EmagClient(load(EmagSettings).api_url(data.country)) as client:
+            await client.order_count(basic_token(data.api_username, data.api_password))
+    except (TokenRejected, PlatformRejected):
+        raise InvalidField("apiUsername", "eMAG refused this API user: check the username and password, that "
+                                          "the user has API rights and that our IP addresses are allowed.") from None
+    account_id = uuid.uuid4()
+    token = secrets.token_urlsafe(32)
+    view = await _insert(tenant_id, account_id, "emag", f"{data.country}:{data.api_username.lower()}",
+                         data.display_name or f"eMAG {data.country.upper()}",
+                         {"apiUsername": data.api_username, "apiPassword": data.api_password, "callbackToken": token},
+                         {"country": data.country})
+    if data.email_account_id is not None:
+        patch = msgspec.json.encode({MARKETPLACE_KEY: "emag", MARKETPLACE_ACCOUNT_KEY: str(account_id)}).decode()
+        async with tenant_tx(tenant_id):
+            await tx_connection().execute(
+                "UPDATE channel_accounts SET settings = settings || $2::jsonb, updated_at = now() WHERE id = $1",
+                data.email_account_id, patch)
+    callback = public_url(f"/function/webhooks/emag/{tenant_id}/{account_id}?token={token}")
+    return EmagAccountCreated(account=view, callback_url=callback,
+                              setup_steps=emag_setup_steps(callback, data.email_account_id is not None))
 
 
 async def create_generic_account(tenant_id: UUID, data: GenericAccountRequest) -> GenericAccountCreated:

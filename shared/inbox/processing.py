@@ -13,10 +13,12 @@ from uuid import UUID
 import msgspec
 
 from shared.channels import amazon
+from shared.channels.binding import email_binding
 from shared.channels.email import EMAIL_META_KEY
+from shared.channels.emag import orders as emag_orders
 from shared.channels.inbound import InboundMessage, record_inbound_message
 from shared.inbox.email_parsing import strip_quoted
-from shared.inbox.schemas import EmailPayload, GenericMessage, UploadNotification
+from shared.inbox.schemas import EmagCallback, EmailPayload, GenericMessage, UploadNotification
 from shared.outbox.staging import publish
 from shared.tenancy.db import tenant_tx, tx_connection
 
@@ -35,7 +37,7 @@ RETURNING source, event_type, payload::text, attempts
 _FINISH = "UPDATE inbox_events SET status = $2, error = $3, processed_at = $4 WHERE id = $1"
 _EMAIL_THREAD = """
 SELECT c.platform_conversation_id FROM conversations c
-WHERE c.platform IN ('email', 'amazon') AND (c.platform_conversation_id = ANY($1::text[]) OR EXISTS (
+WHERE c.platform IN ('email', 'amazon', 'emag') AND (c.platform_conversation_id = ANY($1::text[]) OR EXISTS (
     SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.platform_message_id = ANY($1::text[])))
 ORDER BY c.last_message_at DESC LIMIT 1
 """
@@ -70,6 +72,24 @@ async def _email_conversation(tenant_id: UUID, email: EmailPayload) -> str:
     return (email.references or [email.in_reply_to or email.message_id])[0]
 
 
+async def _marketplace_of(tenant_id: UUID, channel: UUID | None, email: EmailPayload) -> tuple[str, dict, str | None]:
+    """(conversation platform, extra meta, customer name from an order) of a received mail.
+
+    Amazon buyer mail (from a relay alias) is an Amazon conversation wherever it arrives; mail on an
+    e-mail channel bound to eMAG is an eMAG conversation, enriched with the order it names. Either
+    way that marketplace's reply rules apply to it.
+    """
+    if amazon.is_amazon_buyer_mail(email.from_address, email.reply_to):
+        return amazon.PLATFORM, {}, None
+    async with tenant_tx(tenant_id):
+        binding = await email_binding(channel)
+    if binding.marketplace == "emag" and binding.marketplace_account_id is not None:
+        meta, customer = await emag_orders.message_meta(tenant_id, binding.marketplace_account_id, email.subject,
+                                                        email.text)
+        return "emag", meta, customer
+    return "email", {}, None
+
+
 async def _message_from(tenant_id: UUID, source: str, event_type: str, payload: bytes) -> InboundMessage | None:
     try:
         if event_type == "message.created":
@@ -81,15 +101,16 @@ async def _message_from(tenant_id: UUID, source: str, event_type: str, payload: 
                 attachments=[msgspec.to_builtins(a) for a in generic.attachments])
         if event_type == "email.received":
             email = msgspec.json.decode(payload, type=EmailPayload)
+            channel = _channel_of(source)
+            platform, marketplace_meta, order_customer = await _marketplace_of(tenant_id, channel, email)
             return InboundMessage(
-                # Amazon buyer mail is an Amazon conversation: Amazon's reply rules apply to it.
-                platform=amazon.PLATFORM if amazon.is_amazon_buyer_mail(email.from_address, email.reply_to)
-                else "email", conversation_ref=await _email_conversation(tenant_id, email),
+                platform=platform, conversation_ref=await _email_conversation(tenant_id, email),
                 message_ref=email.message_id, text=strip_quoted(email.text),
-                sent_at=email.sent_at or datetime.now(timezone.utc), channel_account_id=_channel_of(source),
-                customer_name=email.from_name or email.from_address, subject=email.subject,
+                sent_at=email.sent_at or datetime.now(timezone.utc), channel_account_id=channel,
+                customer_name=email.from_name or order_customer or email.from_address, subject=email.subject,
                 attachments=[msgspec.to_builtins(a) for a in email.attachments],
-                meta={EMAIL_META_KEY: {"messageId": email.message_id, "references": email.references,
+                meta={**marketplace_meta,
+                      EMAIL_META_KEY: {"messageId": email.message_id, "references": email.references,
                                        "from": email.from_address, "replyTo": email.reply_to,
                                        "subject": email.subject}})
     except (msgspec.DecodeError, msgspec.ValidationError) as problem:
@@ -110,7 +131,13 @@ async def process_event(tenant_id: str, event_id: str) -> str:
 
             await finish_upload(tenant, msgspec.json.decode(payload, type=UploadNotification))
         elif event_type == "order.callback":
-            pass  # eMAG has no messaging API: the stored callback is the order context, nothing to do
+            # eMAG buyer messages arrive by e-mail (no messaging API); its callback says "order X changed",
+            # so the order is read again and its context refreshed on the messages that named it.
+            callback = msgspec.json.decode(payload, type=EmagCallback)
+            account = _channel_of(source)
+            if account is None:
+                raise MalformedPayload("order callback without its eMAG channel")
+            await emag_orders.apply_order_callback(tenant, account, callback.order_id)
         else:
             message = await _message_from(tenant, source, event_type, payload.encode())
             if message is None:

@@ -19,7 +19,7 @@ from shared.tenancy.db import tx_connection
 POLLED = ("allegro", "olx")
 SYNC_LATE_MINUTES = 30
 
-HealthState = Literal["ok", "degraded", "broken", "disconnected", "pending"]
+HealthState = Literal["ok", "degraded", "broken", "disconnected", "pending", "paused"]
 
 
 class ChannelHealth(msgspec.Struct, kw_only=True, rename="camel"):
@@ -54,6 +54,9 @@ def _health(account: dict, delivery: dict | None, now: datetime) -> ChannelHealt
         return ChannelHealth(state="disconnected", reason="Disconnected: no messages are received or sent.")
     if status == "pending":
         return ChannelHealth(state="pending", reason="The connection is not finished yet.")
+    if status == "paused":
+        return ChannelHealth(state="paused", reason="Paused: nothing is fetched or sent; messages the platform "
+                                                    "pushes to BOK-AI are still recorded. Resume it to continue.")
     error = delivery and delivery["error"]
     detail = f" Last error: {error}" if error else ""
     if delivery and delivery["failed"]:

@@ -56,3 +56,22 @@ async def connect(fake, platform: str, label: str, external_id: str) -> tuple[uu
         seller.tenant_id, platform=platform, external_account_id=external_id, display_name=label,
         credentials=credentials_from_token(fake.connect_seller()))
     return seller.tenant_id, account_id
+
+
+@pytest.fixture
+async def emag(monkeypatch, db_pool, redis_open):
+    from tests.fakes.emag import EmagFake
+
+    fake = EmagFake()
+    async with serve(fake) as client:
+        base = str(client.base_url).rstrip("/")
+        for country in ("RO", "BG", "HU"):
+            monkeypatch.setenv(f"EMAG_API_URL_{country}", f"{base}/api-3")
+        fake.base_url = base
+        yield fake
+
+
+@pytest.fixture
+def loopback_smtp(monkeypatch):
+    # The SMTP fakes listen on loopback at random ports, which production refuses.
+    monkeypatch.setenv("EMAIL_CHANNEL_ALLOW_PRIVATE_SMTP_HOSTS", "true")

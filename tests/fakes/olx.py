@@ -47,13 +47,19 @@ class OlxFake(FakeApp):
         self._ids = itertools.count(1000)
         self.route("POST", "/api/open/oauth/token", self._token)
         self.route("GET", f"{PREFIX}/users/me", self._api(self._me))
+        # Another user's public profile: {"data": {"id", "name", "avatar"}} (OLX API reference, "Users").
+        self.route("GET", rf"{PREFIX}/users/(?P<user>\d+)", self._api(self._user))
+        self.buyers: dict[int, str] = {}
         self.route("GET", f"{PREFIX}/threads", self._api(self._threads))
         self.route("GET", rf"{PREFIX}/threads/(?P<thread>\d+)/messages", self._api(self._messages))
         self.route("POST", rf"{PREFIX}/threads/(?P<thread>\d+)/messages", self._api(self._post))
 
     # --- test controls -------------------------------------------------------------------
-    def add_message(self, thread_id: int, text: str, created_at: datetime, *, received: bool = True) -> str:
+    def add_message(self, thread_id: int, text: str, created_at: datetime, *, received: bool = True,
+                    buyer: str | None = None) -> str:
         thread = self.threads.setdefault(thread_id, OlxThread(thread_id, 5550000 + thread_id, 3330000 + thread_id))
+        if buyer:
+            self.buyers[thread.interlocutor_id] = buyer
         message = {"id": next(self._ids), "thread_id": thread_id, "created_at": iso(created_at),
                    "type": "received" if received else "sent", "text": text, "attachments": [], "is_read": False}
         thread.messages.append(message)
@@ -81,6 +87,12 @@ class OlxFake(FakeApp):
 
     def _me(self, request: FakeRequest, user: str) -> Reply:
         return Reply(200, {"data": {"id": int(user), "email": "sprzedawca@example.pl", "name": "Sklep OLX"}})
+
+    def _user(self, request: FakeRequest, user: str) -> Reply:
+        name = self.buyers.get(int(request.params["user"]))
+        if name is None:
+            return error(404, "Not found", "User not found")
+        return Reply(200, {"data": {"id": int(request.params["user"]), "name": name, "avatar": None}})
 
     def _threads(self, request: FakeRequest, user: str) -> Reply:
         offset, limit = int(request.query.get("offset", 0)), int(request.query.get("limit", 10))

@@ -26,10 +26,11 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 MAX_EXAMPLES = int(os.environ.get("HOSTILE_MAX_EXAMPLES", "40"))
 # Ending one's own session or switching workspace would turn every later case into a 401;
-# Allegro's device flow calls the real marketplace, which CI does not reach.
+# Allegro's device flow and connecting eMAG (its API user is checked with eMAG) call the real
+# marketplace, which CI does not reach.
 SKIPPED = {("auth", "POST", "/logout"), ("auth", "POST", "/switch-tenant"),
            ("channels", "POST", "/allegro/device"), ("channels", "POST", "/allegro/device/poll"),
-           ("channels", "POST", "/olx/connect")}
+           ("channels", "POST", "/olx/connect"), ("channels", "POST", "/emag")}
 
 
 @pytest.fixture(scope="module")

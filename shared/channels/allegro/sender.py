@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from shared.channels.allegro import oauth
 from shared.channels.allegro.client import MESSAGES_PAGE, AllegroClient
-from shared.channels.connection import load_connection
-from shared.channels.errors import NotConnected, PlatformError, as_delivery_errors
+from shared.channels.connection import load_for_delivery
+from shared.channels.errors import PlatformError, as_delivery_errors
 from shared.channels.ratelimit import SlotUnavailable, take_post_slot
 from shared.channels.senders import (DeliveryReceipt, DeliveryUnknown, OutboundReply, PermanentDeliveryError,
                                      TransientDeliveryError)
@@ -22,13 +22,7 @@ POST_INTERVAL_MS = 1200
 
 
 async def _session(reply: OutboundReply) -> AuthorizedSession:
-    if reply.channel_account_id is None:
-        raise PermanentDeliveryError("This conversation is not linked to an Allegro account; connect it again.")
-    try:
-        connection = await load_connection(reply.tenant_id, reply.channel_account_id, platform="allegro")
-    except NotConnected:
-        raise PermanentDeliveryError("The Allegro account of this conversation is not connected; "
-                                     "connect it again in Settings → Channels, then resend.") from None
+    connection = await load_for_delivery(reply.tenant_id, reply.channel_account_id, "allegro", "Allegro")
     return AuthorizedSession(connection, oauth.refresh, "Allegro")
 
 

@@ -12,15 +12,19 @@ import asyncio
 import hashlib
 import ipaddress
 import json
+import uuid
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from typing import ClassVar
 from email.utils import formataddr, format_datetime
+from uuid import UUID
 
 import aiosmtplib
 
+from shared.channels import amazon
 from shared.channels.credentials import CredentialCipher, CredentialsError
 from shared.channels.email import EMAIL_META_KEY
+from shared.channels.errors import PAUSED_MESSAGE
 from shared.channels.senders import (
     DeliveryReceipt, DeliveryUnknown, OutboundReply, PermanentDeliveryError, TransientDeliveryError,
 )
@@ -68,9 +72,17 @@ def reply_subject(subject: str | None) -> str:
     return subject if subject.lower().startswith(("re:", "odp:")) else f"Re: {subject}".strip()
 
 
+def _recipient(reply: OutboundReply, thread: dict) -> str | None:
+    if reply.platform == amazon.PLATFORM:
+        # Amazon buyers are answered only through their relay alias: a real address found in a header
+        # must never receive the reply (Amazon forbids off-platform contact, and it is the buyer's privacy).
+        return next((a for a in (thread.get("replyTo"), thread.get("from")) if amazon.is_relay_address(a)), None)
+    return thread.get("replyTo") or thread.get("from")
+
+
 def build_reply(reply: OutboundReply, settings: dict) -> EmailMessage:
     thread = reply.in_reply_to_meta.get(EMAIL_META_KEY) or {}
-    recipient = thread.get("replyTo") or thread.get("from")
+    recipient = _recipient(reply, thread)
     if not recipient:
         raise PermanentDeliveryError("The customer's email address is unknown, so the reply cannot be sent.")
     from_address = settings.get("fromAddress")
@@ -90,14 +102,18 @@ def build_reply(reply: OutboundReply, settings: dict) -> EmailMessage:
     return message
 
 
-async def _account(reply: OutboundReply) -> tuple[dict, dict]:
-    async with tenant_tx(reply.tenant_id):
-        row = await ChannelAccount.select(ChannelAccount.settings, ChannelAccount.credentials_encrypted).where(
-            (ChannelAccount.id == reply.channel_account_id) & (ChannelAccount.platform == "email")).first()
-    if row is None:
+async def account_of(tenant_id: UUID, account_id: UUID | None) -> tuple[dict, dict]:
+    """(settings, decrypted credentials) of a usable e-mail channel; PermanentDeliveryError otherwise."""
+    async with tenant_tx(tenant_id):
+        row = await ChannelAccount.select(ChannelAccount.settings, ChannelAccount.credentials_encrypted,
+                                          ChannelAccount.status).where(
+            (ChannelAccount.id == account_id) & (ChannelAccount.platform == "email")).first()
+    if row is None or row["status"] == "disconnected":
         raise PermanentDeliveryError("The email channel of this conversation was removed; reconnect it.")
+    if row["status"] == "paused":
+        raise PermanentDeliveryError(PAUSED_MESSAGE)
     try:
-        credentials = CredentialCipher().decrypt(reply.tenant_id, reply.channel_account_id,
+        credentials = CredentialCipher().decrypt(tenant_id, account_id,
                                                  row["credentials_encrypted"]) if row["credentials_encrypted"] else {}
     except CredentialsError:
         raise PermanentDeliveryError("The SMTP password of this email channel cannot be read; enter it again.") from None
@@ -106,35 +122,56 @@ async def _account(reply: OutboundReply) -> tuple[dict, dict]:
     return (json.loads(settings) if isinstance(settings, str) else settings or {}), credentials
 
 
+async def submit(message: EmailMessage, settings: dict, credentials: dict) -> None:
+    """Hand ``message`` to the channel's SMTP server; failures in the delivery contract's terms."""
+    security = settings.get("smtpSecurity", "starttls")
+    await check_smtp_destination(settings.get("smtpHost"), int(settings.get("smtpPort") or 587),
+                                 load(EmailChannelSettings))
+    try:
+        await aiosmtplib.send(
+            message, hostname=settings.get("smtpHost"), port=int(settings.get("smtpPort") or 587),
+            username=settings.get("smtpUsername") or None, password=credentials.get("smtpPassword") or None,
+            use_tls=security == "tls", start_tls=True if security == "starttls" else False,
+            timeout=SMTP_TIMEOUT_SECONDS)
+    except aiosmtplib.SMTPAuthenticationError:
+        raise PermanentDeliveryError("The SMTP server refused the login; check the channel's username and "
+                                     "password.") from None
+    except aiosmtplib.SMTPRecipientsRefused:
+        raise PermanentDeliveryError("The SMTP server refused the customer's address.") from None
+    except aiosmtplib.SMTPResponseException as refused:
+        if 400 <= refused.code < 500:
+            raise TransientDeliveryError(f"SMTP temporary failure {refused.code}") from None
+        raise PermanentDeliveryError(f"The SMTP server refused the reply ({refused.code}).") from None
+    except (aiosmtplib.SMTPException, OSError, TimeoutError) as problem:
+        raise TransientDeliveryError(f"SMTP unreachable: {type(problem).__name__}") from None
+
+
 class SmtpSender:
     platform = "email"
 
     async def send(self, reply: OutboundReply) -> DeliveryReceipt:
-        settings, credentials = await _account(reply)
+        settings, credentials = await account_of(reply.tenant_id, reply.channel_account_id)
         message = build_reply(reply, settings)
-        security = settings.get("smtpSecurity", "starttls")
-        await check_smtp_destination(settings.get("smtpHost"), int(settings.get("smtpPort") or 587),
-                                     load(EmailChannelSettings))
-        try:
-            await aiosmtplib.send(
-                message, hostname=settings.get("smtpHost"), port=int(settings.get("smtpPort") or 587),
-                username=settings.get("smtpUsername") or None, password=credentials.get("smtpPassword") or None,
-                use_tls=security == "tls", start_tls=True if security == "starttls" else False,
-                timeout=SMTP_TIMEOUT_SECONDS)
-        except aiosmtplib.SMTPAuthenticationError:
-            raise PermanentDeliveryError("The SMTP server refused the login; check the channel's username and "
-                                         "password.") from None
-        except aiosmtplib.SMTPRecipientsRefused:
-            raise PermanentDeliveryError("The SMTP server refused the customer's address.") from None
-        except aiosmtplib.SMTPResponseException as refused:
-            if 400 <= refused.code < 500:
-                raise TransientDeliveryError(f"SMTP temporary failure {refused.code}") from None
-            raise PermanentDeliveryError(f"The SMTP server refused the reply ({refused.code}).") from None
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as problem:
-            raise TransientDeliveryError(f"SMTP unreachable: {type(problem).__name__}") from None
+        await submit(message, settings, credentials)
         return DeliveryReceipt(platform_message_id=message["Message-ID"], delivered_at=datetime.now(timezone.utc))
 
     async def find_delivered(self, reply: OutboundReply) -> DeliveryReceipt | None:
         # SMTP has no way to ask whether a message was accepted earlier.
         raise DeliveryUnknown("SMTP cannot be asked whether an interrupted send was delivered")
+
+
+def self_test_message(settings: dict) -> EmailMessage:
+    """The channels API's "send a test message": from the sender address to itself, nobody else."""
+    address = settings.get("fromAddress")
+    if not address:
+        raise PermanentDeliveryError("Set the sender address of this email channel first.")
+    message = EmailMessage()
+    message["From"] = formataddr((settings.get("fromName") or "", address))
+    message["To"] = address
+    message["Subject"] = "BOK-AI: wiadomość testowa / test message"
+    message["Date"] = format_datetime(datetime.now(timezone.utc))
+    message["Message-ID"] = reply_message_id(f"test-{uuid.uuid4()}", address)
+    message.set_content("BOK-AI sent this message to check that replies can leave through this mailbox.\n"
+                        "BOK-AI wysłał tę wiadomość, aby sprawdzić, że odpowiedzi mogą wychodzić z tej skrzynki.\n")
+    return message
 

@@ -19,6 +19,7 @@ import httpx2
 import msgspec
 
 from shared.channels.credentials import CredentialCipher, CredentialsError
+from shared.channels.errors import PAUSED_MESSAGE
 from shared.channels.http import retry_after_seconds
 from shared.channels.senders import (
     DeliveryReceipt,
@@ -31,6 +32,10 @@ from shared.channels.tables import ChannelAccount
 from shared.http.signatures import signed_headers
 from shared.settings import Settings, load
 from shared.tenancy.db import tenant_tx
+
+
+# OutboundReply.platform of the channels API's test callback, which a paused channel still sends.
+TEST_PLATFORM = "generic-test"
 
 
 class GenericChannelSettings(Settings, frozen=True, kw_only=True):
@@ -76,6 +81,8 @@ async def _endpoint(reply: OutboundReply) -> _Endpoint:
     if account is None or account["status"] == "disconnected":
         raise PermanentDeliveryError("The shop channel of this conversation is disconnected; "
                                      "reconnect it and send the reply again.")
+    if account["status"] == "paused" and reply.platform != TEST_PLATFORM:
+        raise PermanentDeliveryError(PAUSED_MESSAGE)
     settings = account["settings"]
     settings = msgspec.json.decode(settings) if isinstance(settings, (str, bytes)) else settings
     url = settings.get("callbackUrl")

@@ -66,6 +66,10 @@ class OlxClient(PlatformClient):
     async def me(self, token: str) -> User:
         return parse(await self.request("GET", "/users/me", token), UserEnvelope, self.platform).data
 
+    async def user(self, token: str, user_id: str) -> User:
+        """Another OLX user's public profile (``GET /users/{id}``): the buyer's display ``name``."""
+        return parse(await self.request("GET", f"/users/{user_id}", token), UserEnvelope, self.platform).data
+
     async def threads(self, token: str, offset: int) -> list[Thread]:
         body = await self.request("GET", "/threads", token, params={"offset": offset, "limit": THREADS_PAGE})
         return parse(body, Threads, self.platform).data

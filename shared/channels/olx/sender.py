@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from shared.channels.connection import load_connection
-from shared.channels.errors import NotConnected, PlatformError, as_delivery_errors
+from shared.channels.connection import load_for_delivery
+from shared.channels.errors import PlatformError, as_delivery_errors
 from shared.channels.olx import oauth
 from shared.channels.olx.client import OlxClient
 from shared.channels.senders import (DeliveryReceipt, DeliveryUnknown, OutboundReply, PermanentDeliveryError)
@@ -15,13 +15,7 @@ CLOCK_SKEW = timedelta(minutes=2)
 
 
 async def _session(reply: OutboundReply) -> AuthorizedSession:
-    try:
-        if reply.channel_account_id is None:
-            raise NotConnected("no account")
-        connection = await load_connection(reply.tenant_id, reply.channel_account_id, platform="olx")
-    except NotConnected:
-        raise PermanentDeliveryError("The OLX account of this conversation is not connected; "
-                                     "connect it again in Settings → Channels, then resend.") from None
+    connection = await load_for_delivery(reply.tenant_id, reply.channel_account_id, "olx", "OLX")
     return AuthorizedSession(connection, oauth.refresh, "OLX")
 
 

@@ -15,6 +15,7 @@ from uuid import UUID
 
 from shared.channels.connection import load_connection, save_sync_state
 from shared.channels.ingest import ingest
+from shared.channels.errors import PlatformRejected, PlatformUnavailable, RateLimited
 from shared.channels.olx import oauth
 from shared.channels.olx.client import THREADS_PAGE, OlxClient
 from shared.channels.session import AuthorizedSession
@@ -26,6 +27,24 @@ MAX_THREAD_PAGES = 40
 # On the first run only recent messages become conversations: months of history would flood the inbox.
 FIRST_SYNC_WINDOW = timedelta(hours=72)
 COUNTS_KEY = "olxThreadCounts"
+
+
+async def _buyer_name(session: AuthorizedSession, client: OlxClient, user_id: int | str | None,
+                      names: dict[str, str | None]) -> str | None:
+    """The buyer's OLX display name (``GET /users/{interlocutor_id}``, once per user and run).
+
+    A name is a nicety: if OLX cannot give it, the message is recorded without one rather than not at all.
+    """
+    if user_id is None:
+        return None
+    key = str(user_id)
+    if key not in names:
+        try:
+            names[key] = (await session.call(lambda token: client.user(token, key))).name
+        except (PlatformRejected, PlatformUnavailable, RateLimited) as missing:
+            logger.info("olx user %s has no readable name: %s", key, type(missing).__name__)
+            names[key] = None
+    return names[key]
 
 
 @dataclass
@@ -42,6 +61,7 @@ async def sync_olx(tenant_id: UUID | str, account_id: UUID | str, *, now: dateti
     counts = dict(known or {})
     report = OlxSyncReport()
     session = AuthorizedSession(connection, oauth.refresh, "OLX")
+    names: dict[str, str | None] = {}
     async with OlxClient() as client:
         seen: set[str] = set()
         for page in range(MAX_THREAD_PAGES):
@@ -53,13 +73,15 @@ async def sync_olx(tenant_id: UUID | str, account_id: UUID | str, *, now: dateti
                 seen.add(thread_id)
                 report.threads += 1
                 messages = await session.call(lambda token: client.messages(token, thread_id))
+                customer: str | None = None
                 for message in messages:
                     if message.type != "received" or (since and message.created_at < since):
                         continue
+                    customer = customer or await _buyer_name(session, client, thread.interlocutor_id, names)
                     inbound = InboundMessage(
                         platform="olx", conversation_ref=thread_id, message_ref=str(message.id), text=message.text,
                         sent_at=message.created_at, channel_account_id=connection.account_id,
-                        customer_name=None, attachments=message.attachments,
+                        customer_name=customer, attachments=message.attachments,
                         meta={"advertId": thread.advert_id, "interlocutorId": thread.interlocutor_id})
                     report.new_messages += await ingest(connection.tenant_id, inbound)
                 counts[thread_id] = thread.total_count

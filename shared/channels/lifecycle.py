@@ -1,0 +1,178 @@
+"""Pausing, resuming and testing a channel account (the channels API's per-account actions).
+
+**Paused**: BOK-AI stops polling the platform (the fan-out lists connected accounts only) and sends
+nothing through the channel (a reply fails at once with a message saying the channel is paused);
+webhooks and forwarded mail are still accepted and recorded, so no customer message is lost while
+paused. Resuming polls a polled platform at once, from where it stopped.
+
+**Send a test message** proves, per kind, the part that can break without anyone noticing:
+
+| kind | what the test does |
+|---|---|
+| email (also Amazon- and eMAG-bound mailboxes) | sends a real e-mail from the sender address to itself through the seller's SMTP server |
+| generic | a signed ``POST callbackUrl`` with ``{"type": "test"}``; any 2xx is a pass (receivers must not show it to anyone) |
+| allegro, olx | an authenticated read of the account and the first page of message threads (neither platform lets a seller message themselves) |
+| emag | ``order/count`` with the API user (proves the password, API rights and the IP allow-list) |
+
+The outcome is returned and kept in ``settings.lastTest`` so the channel list shows it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timezone
+from uuid import UUID
+
+import httpx
+import httpx2
+import msgspec
+
+from shared.broker import enqueue
+from shared.channels.connection import Connection, load_connection
+from shared.channels.errors import NotConnected, PlatformError
+from shared.channels.schemas import AccountView, ConnectionTest
+from shared.channels.senders import OutboundReply, PermanentDeliveryError, TransientDeliveryError
+from shared.channels.service import LAST_TEST_KEY, SYNC_ACTOR, get_account
+from shared.settings import load
+from shared.tenancy.db import tenant_tx, tx_connection
+
+POLLED = ("allegro", "olx")
+
+
+class NotAllowed(Exception):
+    """The account is in a state the action does not apply to (409, with this text)."""
+
+
+async def _current_status(tenant_id: UUID, account_id: UUID) -> str | None:
+    async with tenant_tx(tenant_id):
+        return await tx_connection().fetchval("SELECT status FROM channel_accounts WHERE id = $1", account_id)
+
+
+async def _move(tenant_id: UUID, account_id: UUID, source: str, target: str) -> AccountView | None:
+    async with tenant_tx(tenant_id):
+        moved = await tx_connection().fetchval(
+            "UPDATE channel_accounts SET status = $3, updated_at = now() WHERE id = $1 AND status = $2 "
+            "RETURNING platform", account_id, source, target)
+    if moved is None:
+        status = await _current_status(tenant_id, account_id)
+        if status is None:
+            return None
+        raise NotAllowed(f"Only a {source} channel can be {'paused' if target == 'paused' else 'resumed'}; "
+                         f"this one is {status}." + (" Connect it again instead." if status in ("error", "disconnected")
+                                                     else ""))
+    if target == "connected" and moved in POLLED:
+        enqueue(*SYNC_ACTOR, str(tenant_id), str(account_id))
+    return await get_account(tenant_id, account_id)
+
+
+async def pause(tenant_id: UUID, account_id: UUID) -> AccountView | None:
+    return await _move(tenant_id, account_id, "connected", "paused")
+
+
+async def resume(tenant_id: UUID, account_id: UUID) -> AccountView | None:
+    return await _move(tenant_id, account_id, "paused", "connected")
+
+
+# --- "send a test message" ------------------------------------------------------------------------
+async def _test_email(connection: Connection) -> str:
+    from shared.channels.email.sender import self_test_message, submit
+
+    message = self_test_message(connection.settings)
+    await submit(message, connection.settings, connection.credentials)
+    return f"A test e-mail went from {message['From']} to itself through {connection.settings.get('smtpHost')}."
+
+
+async def _test_generic(connection: Connection) -> str:
+    from shared.channels.generic import sender as generic
+
+    settings = load(generic.GenericChannelSettings)
+    key = f"bokai-test-{uuid.uuid4()}"
+    probe = OutboundReply(tenant_id=connection.tenant_id, message_id=uuid.uuid4(), conversation_id=uuid.uuid4(),
+                          channel_account_id=connection.account_id, platform=generic.TEST_PLATFORM,
+                          platform_conversation_id="",
+                          text="", idempotency_key=key, claimed_at=datetime.now(timezone.utc))
+    endpoint = await generic._endpoint(probe)
+    await generic._check_destination(endpoint.url, settings)
+    payload = msgspec.json.encode({"type": "test", "idempotencyKey": key,
+                                   "text": "BOK-AI test: do not show this to anyone.",
+                                   "createdAt": probe.claimed_at.isoformat()})
+    headers = {"Content-Type": "application/json", **generic._signed_headers(endpoint.secret, payload, key)}
+    try:
+        async with generic._client(settings) as client:
+            response = await client.post(endpoint.url, content=payload, headers=headers)
+    except (httpx.HTTPError, httpx2.HTTPError) as problem:  # the sender's client is one or the other
+        raise TransientDeliveryError(f"your endpoint could not be reached ({type(problem).__name__})") from None
+    if not 200 <= response.status_code < 300:
+        raise PermanentDeliveryError(f"Your endpoint answered HTTP {response.status_code} to a signed test "
+                                     "callback; check the URL and that it verifies our signature.")
+    return f"Your endpoint accepted a signed test callback (HTTP {response.status_code})."
+
+
+async def _test_allegro(connection: Connection) -> str:
+    from shared.channels.allegro import oauth
+    from shared.channels.allegro.client import AllegroClient
+    from shared.channels.session import AuthorizedSession
+
+    session = AuthorizedSession(connection, oauth.refresh, "Allegro")
+    async with AllegroClient() as client:
+        me = await session.call(client.me)
+        threads = await session.call(lambda token: client.threads(token, 0))
+    return f"Allegro accepts the connection as {me.login}; {len(threads)} message threads on the first page."
+
+
+async def _test_olx(connection: Connection) -> str:
+    from shared.channels.olx import oauth
+    from shared.channels.olx.client import OlxClient
+    from shared.channels.session import AuthorizedSession
+
+    session = AuthorizedSession(connection, oauth.refresh, "OLX")
+    async with OlxClient() as client:
+        me = await session.call(client.me)
+        threads = await session.call(lambda token: client.threads(token, 0))
+    return f"OLX accepts the connection as {me.name or me.email}; {len(threads)} message threads on the first page."
+
+
+async def _test_emag(connection: Connection) -> str:
+    from shared.channels.emag.client import EmagClient, basic_token
+    from shared.channels.platform_settings import EmagSettings
+
+    credentials, country = connection.credentials, connection.settings.get("country", "ro")
+    async with EmagClient(load(EmagSettings).api_url(country)) as client:
+        orders = await client.order_count(basic_token(credentials.get("apiUsername", ""),
+                                                      credentials.get("apiPassword", "")))
+    return f"eMAG {country.upper()} accepts the API user and this server's address ({orders} orders)."
+
+
+PROBES: dict[str, Callable[[Connection], Awaitable[str]]] = {
+    "email": _test_email, "generic": _test_generic, "allegro": _test_allegro, "olx": _test_olx, "emag": _test_emag}
+
+
+async def _record(tenant_id: UUID, account_id: UUID, outcome: ConnectionTest) -> None:
+    patch = msgspec.json.encode({LAST_TEST_KEY: outcome}).decode()
+    async with tenant_tx(tenant_id):
+        await tx_connection().execute(
+            "UPDATE channel_accounts SET settings = settings || $2::jsonb, updated_at = now() WHERE id = $1",
+            account_id, patch)
+
+
+async def send_test(tenant_id: UUID, account_id: UUID) -> ConnectionTest | None:
+    """None when there is no such account; NotAllowed for a disconnected or broken one."""
+    try:
+        connection = await load_connection(tenant_id, account_id, allow_status=("connected", "paused"))
+    except NotConnected:
+        status = await _current_status(tenant_id, account_id)
+        if status is None:
+            return None
+        raise NotAllowed(f"This channel is {status}; connect it again before testing it.") from None
+    probe = PROBES.get(connection.platform)
+    if probe is None:
+        raise NotAllowed(f"{connection.platform} channels cannot be tested yet.")
+    try:
+        outcome = ConnectionTest(ok=True, detail=await probe(connection), tested_at=datetime.now(timezone.utc))
+    except (PlatformError, PermanentDeliveryError, TransientDeliveryError) as failed:
+        # Every one of these carries a message meant for the seller and never a secret.
+        outcome = ConnectionTest(ok=False, detail=str(failed)[:500] or type(failed).__name__,
+                                 tested_at=datetime.now(timezone.utc))
+    await _record(tenant_id, account_id, outcome)
+    return outcome
