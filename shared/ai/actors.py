@@ -1,4 +1,5 @@
-"""AI actors (queue "ai", apart from deliveries so slow generations never delay sending)."""
+"""AI actors (queue "ai", apart from deliveries so slow generations never delay sending), and the
+seam a new customer message enqueues (``replies.handle_customer_message``, queue "replies")."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import dramatiq
 from shared.ai import language
 from shared.ai.agent import handle_customer_message
 from shared.ai.llm_retry import LlmRetryLater, allow_llm_retry, retry_delays_ms
-from shared.ai.scheduling import GENERATE_ACTOR
+from shared.ai.scheduling import GENERATE_ACTOR, reply_delay_for_message
 from shared.broker import enqueue
 from shared.conversations.handoff import leave_for_human
 from shared.knowledge.stores import process_stores
@@ -25,6 +26,17 @@ class LanguageModelsWarmUp(dramatiq.Middleware):
 
 
 dramatiq.get_broker().add_middleware(LanguageModelsWarmUp())
+
+
+@dramatiq.actor(actor_name="replies.handle_customer_message", queue_name="replies", max_retries=10,
+                min_backoff=2_000)
+async def schedule_reply(tenant_id: str, message_id: str) -> None:
+    # The seam to the AI agent (shared.channels.inbound stages it with every new customer message):
+    # a complete message is answered at once, a fragment ("Dzień dobry") after the quiet period, so
+    # a burst gets one reply.
+    delay_ms = await reply_delay_for_message(tenant_id, message_id)
+    # In a thread: a worker's enqueue waits for Redis to come back, and must not freeze the event loop.
+    await asyncio.to_thread(enqueue, *GENERATE_ACTOR, tenant_id, message_id, delay_ms=delay_ms)
 
 
 @dramatiq.actor(actor_name="ai.generate_reply", queue_name="ai", max_retries=3, min_backoff=5_000,

@@ -28,7 +28,7 @@ from shared.ai.llm_retry import LlmRetryLater, llm_retry_allowed
 from shared.ai.policy_guard import check_reply, clean_reply
 from shared.ai.prompt import CONFIDENTIAL_MARKERS, build_messages
 from shared.ai.routing import MessageFeatures, choose_model, load_endpoints
-from shared.ai.usage import budget_status, record_llm_call
+from shared.ai.usage import budget_status, observe_llm_call, record_llm_call
 from shared.conversations.errors import ReplyAlreadyExists, StateConflict
 from shared.conversations.handoff import close_thanked, hold_draft_for_person, leave_for_human
 from shared.conversations.replies import create_ai_reply
@@ -37,7 +37,6 @@ from shared.knowledge.answers import match_curated_answer
 from shared.knowledge.retrieval import RetrievedChunk, search
 from shared.knowledge.similarity import embedding_model_id, similarity_thresholds
 from shared.knowledge.stores import KnowledgeStores
-from shared.ops.llm_metrics import observe_llm_call
 from shared.settings import load
 from shared.tenancy.llm import llm_cache_salt
 

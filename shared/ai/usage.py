@@ -12,6 +12,7 @@ import msgspec
 
 from shared.ai.config import WARSAW, load_for_usage
 from shared.ai.pricing import price_for, price_table
+from shared.ops.metrics import LLM_COST, LLM_LATENCY, LLM_TOKENS
 from shared.tenancy.db import tenant_tx, tx_connection
 
 logger = logging.getLogger("bokai.ai.usage")
@@ -99,3 +100,20 @@ async def budget_status(tenant_id: UUID, *, now: datetime | None = None) -> Budg
         projected_pln=float(round(projected, 6)), strong_allowed=not exhausted and projected <= budget,
         may_spend=(status or "active") in PAYING_STATUSES,
     )
+
+
+def observe_llm_call(model: str, seconds: float, outcome: str, prompt_tokens: int = 0,
+                     completion_tokens: int = 0) -> None:
+    """The call in the metrics: latency by outcome, tokens, spend at list prices.
+
+    ``outcome``: ok | empty | unavailable. Never raises: metrics must not fail a reply.
+    """
+    try:
+        LLM_LATENCY.labels(model, outcome).observe(seconds)
+        if prompt_tokens or completion_tokens:
+            LLM_TOKENS.labels(model, "prompt").inc(prompt_tokens)
+            LLM_TOKENS.labels(model, "completion").inc(completion_tokens)
+            LLM_COST.labels(model).inc(float(price_for(model, price_table(), {}).cost(prompt_tokens,
+                                                                                      completion_tokens)))
+    except Exception as problem:  # noqa: BLE001
+        logger.warning("llm metrics not recorded: %s", type(problem).__name__)

@@ -1,13 +1,13 @@
-"""Replies actors: thin, idempotent, ids only (queue "replies")."""
+"""Reply delivery actors: thin, idempotent, ids only (queue "replies").
+
+The queue's other actor, ``replies.handle_customer_message`` (the seam a new customer message
+enqueues), belongs to the AI and lives in shared/ai/actors.py.
+"""
 
 from __future__ import annotations
 
-import asyncio
-
 import dramatiq
 
-from shared.ai.scheduling import GENERATE_ACTOR, reply_delay_for_message
-from shared.broker import enqueue
 from shared.conversations.delivery import DeliveryBusy, RetryLater, deliver, delivery_settings, give_up
 
 QUEUE = "replies"
@@ -36,12 +36,3 @@ async def delivery_gave_up(message_data: dict, retry_info: dict) -> None:
     tenant_id, message_id = message_data["args"][:2]
     await give_up(tenant_id, message_id, int(retry_info.get("retries", 0)))
 
-
-@dramatiq.actor(actor_name="replies.handle_customer_message", queue_name=QUEUE, max_retries=10,
-                min_backoff=2_000)
-async def handle_customer_message(tenant_id: str, message_id: str) -> None:
-    # The seam to the AI agent: a complete message is answered at once, a fragment ("Dzień dobry")
-    # after the quiet period, so a burst gets one reply.
-    delay_ms = await reply_delay_for_message(tenant_id, message_id)
-    # In a thread: a worker's enqueue waits for Redis to come back, and must not freeze the event loop.
-    await asyncio.to_thread(enqueue, *GENERATE_ACTOR, tenant_id, message_id, delay_ms=delay_ms)
