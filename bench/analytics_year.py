@@ -33,7 +33,7 @@ from shared.ai.config import WARSAW
 from shared.ai.report import usage_report
 from shared.analytics.queries import analytics
 from shared.infra.postgres import close_pool, open_pool
-from shared.tenancy.db import tenant_tx
+from shared.tenancy.db import tenant_tx, tx_connection
 from tests.analytics.dataset import APPROVED, EDITED, Dataset
 
 TARGET_MS = 200
@@ -81,6 +81,12 @@ async def seed_year(label: str, first_day: datetime, days: int, per_day: int, se
         while written < per_day:
             written += _conversation(data, rng, midnight + timedelta(minutes=rng.randint(8 * 60, 20 * 60)))
     await data.write()
+    async with tenant_tx(tenant_id):
+        # What handing over writes since the handoff log exists (shared/conversations/handoff.py).
+        await tx_connection().execute(
+            """INSERT INTO handoff_log (id, tenant_id, conversation_id, reason, created_at)
+               SELECT gen_random_uuid(), tenant_id, id, handoff_reason, created_at FROM conversations
+                WHERE handoff_reason IS NOT NULL""")
     return tenant_id, len(data.messages), len(data.conversations)
 
 

@@ -24,7 +24,6 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from uuid import UUID
 
-import httpx
 import httpx2
 import msgspec
 
@@ -101,7 +100,7 @@ async def _test_generic(connection: Connection) -> str:
     try:
         async with generic._client(settings) as client:
             response = await client.post(endpoint.url, content=payload, headers=headers)
-    except (httpx.HTTPError, httpx2.HTTPError) as problem:  # the sender's client is one or the other
+    except httpx2.HTTPError as problem:
         raise TransientDeliveryError(f"your endpoint could not be reached ({type(problem).__name__})") from None
     if not 200 <= response.status_code < 300:
         raise PermanentDeliveryError(f"Your endpoint answered HTTP {response.status_code} to a signed test "

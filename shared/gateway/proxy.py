@@ -14,7 +14,7 @@ import uuid
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-import httpx
+import httpx2
 
 Scope = dict[str, Any]
 
@@ -28,8 +28,8 @@ class ProxyGateway:
         # upstream_timeout sits above the watchdogs' write_timeout (35 s), so the watchdog's own 504
         # reaches the caller instead of ours (docs/deploy.md).
         self.upstreams = {name: url.rstrip("/") for name, url in upstreams.items()}
-        self._timeout = httpx.Timeout(upstream_timeout, connect=5.0)
-        self._client: httpx.AsyncClient | None = None
+        self._timeout = httpx2.Timeout(upstream_timeout, connect=5.0)
+        self._client: httpx2.AsyncClient | None = None
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -69,10 +69,10 @@ class ProxyGateway:
         )
         try:
             response = await self._client.send(request, stream=True)
-        except httpx.TimeoutException:
+        except httpx2.TimeoutException:
             await _json(send, 504, {"detail": f"function {name} did not answer in time"})
             return
-        except httpx.TransportError:
+        except httpx2.TransportError:
             await _json(send, 502, {"detail": f"function {name} is not running (its watchdog refused the connection)"})
             return
         try:
@@ -90,8 +90,8 @@ class ProxyGateway:
             if message["type"] == "lifespan.startup":
                 # No pool limit: as many concurrent calls as callers make; each watchdog's max_inflight
                 # answers 429 beyond its own limit, as in production.
-                self._client = httpx.AsyncClient(timeout=self._timeout, follow_redirects=False, trust_env=False,
-                                                 limits=httpx.Limits(max_connections=None, max_keepalive_connections=64))
+                self._client = httpx2.AsyncClient(timeout=self._timeout, follow_redirects=False, trust_env=False,
+                                                 limits=httpx2.Limits(max_connections=None, max_keepalive_connections=64))
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 if self._client is not None:

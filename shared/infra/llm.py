@@ -41,11 +41,11 @@ def make_llm_client(settings: LlmSettings | None = None) -> AsyncOpenAI:
     )
 
 
-def fair_http_client(settings: LlmSettings):  # noqa: ANN201 - httpx.AsyncClient (lazy import)
+def fair_http_client(settings: LlmSettings):  # noqa: ANN201 - httpx2.AsyncClient (lazy import)
     """The client's HTTP layer with the fairness gate in front of every request (one slot per call)."""
-    import httpx
+    import httpx2
 
     from shared.infra.llm_fairness import FairLlmTransport
 
-    return httpx.AsyncClient(transport=FairLlmTransport(httpx.AsyncHTTPTransport(), settings),
+    return httpx2.AsyncClient(transport=FairLlmTransport(httpx2.AsyncHTTPTransport(), settings),
                              timeout=settings.timeout_seconds)

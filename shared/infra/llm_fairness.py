@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-import httpx
+import httpx2
 
 from shared.tenancy.fairness import BACKGROUND_LANE, FairGate, ModelServerBusy, current_lane, lane
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from shared.infra.llm import LlmSettings
 
 
-def salt_of(request: httpx.Request) -> str | None:
+def salt_of(request: httpx2.Request) -> str | None:
     if not request.content or b'"cache_salt"' not in request.content:
         return None
     try:
@@ -31,8 +31,8 @@ def salt_of(request: httpx.Request) -> str | None:
     return salt[:64] if isinstance(salt, str) and salt else None
 
 
-class FairLlmTransport(httpx.AsyncBaseTransport):
-    def __init__(self, inner: httpx.AsyncBaseTransport, settings: LlmSettings) -> None:
+class FairLlmTransport(httpx2.AsyncBaseTransport):
+    def __init__(self, inner: httpx2.AsyncBaseTransport, settings: LlmSettings) -> None:
         self._inner = inner
         self._settings = settings
         self._redis: Redis | None = None
@@ -48,7 +48,7 @@ class FairLlmTransport(httpx.AsyncBaseTransport):
                                   hold_seconds=self._settings.timeout_seconds + 5)
         return self._gate
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         salt = salt_of(request) if current_lane().name == BACKGROUND_LANE else None
         try:
             if salt is None:
@@ -60,7 +60,7 @@ class FairLlmTransport(httpx.AsyncBaseTransport):
         except ModelServerBusy as busy:
             # A timeout waiting for a slot, to the OpenAI client (APITimeoutError) and its callers,
             # which already treat LLM timeouts as a failed attempt.
-            raise httpx.PoolTimeout(str(busy), request=request) from busy
+            raise httpx2.PoolTimeout(str(busy), request=request) from busy
 
     async def aclose(self) -> None:
         await self._inner.aclose()

@@ -6,7 +6,6 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
-import httpx
 import msgspec
 
 from shared.infra.embeddings import EmbeddingSettings
@@ -44,8 +43,10 @@ async def _redis() -> None:
 
 async def _http_get(url: str, api_key: str | None = None) -> None:
     # vLLM protects /v1/* with --api-key; the embeddings server may too.
+    import httpx2  # here, not at the top: a function's cold import loads no HTTP client (tests/deploy)
+
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-    async with httpx.AsyncClient(timeout=3.0) as client:
+    async with httpx2.AsyncClient(timeout=3.0) as client:
         response = await client.get(url, headers=headers)
         response.raise_for_status()
 

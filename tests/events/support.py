@@ -46,8 +46,9 @@ async def deliveries(tenant_id: uuid.UUID, **filters) -> list:
 
 
 async def fresh_seller(label: str):
-    """A seeded seller (tests.tenancy.seed) without the seed's own endpoint and delivery."""
+    """A seeded seller (tests.tenancy.seed) without the seed's own endpoint, delivery and handoff."""
     seller = await seed_tenant(f"{label}-{uuid.uuid4().hex[:6]}")
     async with tenant_tx(seller.tenant_id):
         await tx_connection().execute("DELETE FROM event_endpoints")
+        await tx_connection().execute("DELETE FROM handoff_log")
     return seller

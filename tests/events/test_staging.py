@@ -14,7 +14,7 @@ from shared.events import service
 from shared.events.emit import stage_event
 from shared.events.schemas import EndpointPatch
 from shared.outbox.tables import OutboxJob
-from shared.tenancy.db import tenant_tx
+from shared.tenancy.db import tenant_tx, tx_connection
 from tests.conversations.support import customer_writes
 from tests.events.support import LOCAL, add_endpoint, deliveries, fresh_seller
 
@@ -93,3 +93,19 @@ async def test_a_seller_without_endpoints_stages_nothing():
     async with tenant_tx(seller.tenant_id):
         assert await stage_event(seller.tenant_id, "reply.sent", {"replyId": "r-1"}) == []
     assert await outbox_jobs(seller.tenant_id) == []
+
+
+async def test_an_event_the_database_refuses_never_fails_the_change_that_emits_it(caplog):
+    seller = await fresh_seller("ev-savepoint")
+    await add_endpoint(seller.tenant_id, "http://127.0.0.1:9/a")
+    async with tenant_tx(seller.tenant_id):
+        await tx_connection().execute("UPDATE ai_configs SET max_tokens = 123")  # the caller's change
+        # jsonb refuses a NUL character: a real database error inside the event's savepoint.
+        assert await stage_event(seller.tenant_id, "reply.sent", {"replyId": "r-\x00"}) == []
+        await tx_connection().execute("UPDATE ai_configs SET temperature = 0.5")  # the transaction goes on
+
+    async with tenant_tx(seller.tenant_id):
+        row = await tx_connection().fetchrow("SELECT max_tokens, temperature FROM ai_configs")
+    assert (row["max_tokens"], float(row["temperature"])) == (123, 0.5)
+    assert await deliveries(seller.tenant_id) == [] and await outbox_jobs(seller.tenant_id) == []
+    assert "event reply.sent" in caplog.text and "not staged" in caplog.text

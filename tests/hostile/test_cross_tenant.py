@@ -17,6 +17,7 @@ import pytest
 
 from shared.channels.tables import ChannelAccount
 from shared.conversations.tables import Conversation, Message
+from shared.events.tables import EventDelivery
 from shared.tenancy.db import tenant_tx
 from tests.hostile.conftest import FUNCTIONS, PASSWORD
 from tests.webhooks.support import add_channel, signed_headers
@@ -30,6 +31,7 @@ BODIES = {  # a valid body per (function, method, path), so the request reaches 
     ("conversations", "POST", "/conversations/{conversation_id}/replies"): {"text": "Odpowiedź A"},
     ("conversations", "PATCH", "/replies/{reply_id}"): {"text": "Zmiana A"},
     ("kb", "PATCH", "/answers/{answer_id}"): {"answer": "Nadpisane przez A"},
+    ("ai", "PATCH", "/event-webhooks/{endpoint_id}"): {"enabled": False, "description": "A was here"},
 }
 
 
@@ -70,6 +72,15 @@ async def victim(gateway, other_seller):
             Message(id=reply_id, tenant_id=b.tenant_id, conversation_id=conversation_id, direction="outbound",
                     sender_type="bot", content=f"Szkic {SECRET_MARK}", status="draft", in_reply_to_id=message_id))
     ids.update(conversation_id=str(conversation_id), reply_id=str(reply_id))
+    endpoint = await gateway.post(f"{G}/ai/event-webhooks", headers=b.headers, json={
+        "url": "https://hooks.example.pl/b", "eventTypes": ["reply.sent"], "description": f"B {SECRET_MARK}"})
+    assert endpoint.status_code == 201, endpoint.text
+    ids["endpoint_id"] = endpoint.json()["endpoint"]["id"]
+    delivery = EventDelivery(tenant_id=b.tenant_id, endpoint_id=uuid.UUID(ids["endpoint_id"]), event_id=uuid.uuid4(),
+                             event_type="reply.sent", data={"replyId": str(reply_id)}, status="failed", attempts=13)
+    async with tenant_tx(b.tenant_id):
+        await delivery.save()
+    ids["delivery_id"] = str(delivery.id)
     return ids, secret
 
 
@@ -82,6 +93,8 @@ async def snapshot(gateway, b) -> str:
         (await gateway.get(f"{G}/auth/members", headers=b.headers)).json(),
         (await gateway.get(f"{G}/auth/members/invites", headers=b.headers)).json(),
         [{k: a[k] for k in ("id", "status")} for a in (await gateway.get(f"{G}/channels/accounts", headers=b.headers)).json()["items"]],
+        (await gateway.get(f"{G}/ai/event-webhooks", headers=b.headers)).json(),
+        (await gateway.get(f"{G}/ai/event-deliveries", headers=b.headers)).json(),
     ]
     conversations = (await gateway.get(f"{G}/conversations/conversations", headers=b.headers)).json()["items"]
     for conversation in conversations:
@@ -130,7 +143,8 @@ async def test_every_route_refuses_another_sellers_ids(gateway, seller, other_se
 
 async def test_lists_never_show_another_sellers_rows(gateway, seller, victim):
     for path in ("/kb/answers", "/kb/documents", "/auth/members", "/auth/members/invites", "/channels/accounts",
-                 "/conversations/conversations", f"/conversations/conversations?q={SECRET_MARK}"):
+                 "/conversations/conversations", f"/conversations/conversations?q={SECRET_MARK}",
+                 "/ai/event-webhooks", "/ai/event-deliveries"):
         response = await gateway.get(G + path, headers=seller.headers)
         assert response.status_code == 200, f"{path}: {response.text}"
         assert SECRET_MARK not in response.text, path
