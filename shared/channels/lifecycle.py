@@ -9,7 +9,7 @@ paused. Resuming polls a polled platform at once, from where it stopped.
 
 | kind | what the test does |
 |---|---|
-| email (also Amazon- and eMAG-bound mailboxes) | sends a real e-mail from the sender address to itself through the seller's SMTP server |
+| email (also Amazon- and eMAG-bound mailboxes) | sends a real e-mail from the sender address to itself through the seller's SMTP server; with IMAP configured, it must then appear in the Sent folder (``imapSentVerified``: interrupted replies are reconciled there) |
 | generic | a signed ``POST callbackUrl`` with ``{"type": "test"}``; any 2xx is a pass (receivers must not show it to anyone) |
 | allegro, olx | an authenticated read of the account and the first page of message threads (neither platform lets a seller message themselves) |
 | emag | ``order/count`` with the API user (proves the password, API rights and the IP allow-list) |
@@ -19,6 +19,7 @@ The outcome is returned and kept in ``settings.lastTest`` so the channel list sh
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
@@ -74,12 +75,35 @@ async def resume(tenant_id: UUID, account_id: UUID) -> AccountView | None:
 
 
 # --- "send a test message" ------------------------------------------------------------------------
-async def _test_email(connection: Connection) -> str:
-    from shared.channels.email.sender import self_test_message, submit
+SENT_FOLDER_WAIT_SECONDS = 10.0
 
-    message = self_test_message(connection.settings)
-    await submit(message, connection.settings, connection.credentials)
-    return f"A test e-mail went from {message['From']} to itself through {connection.settings.get('smtpHost')}."
+
+async def _test_email(connection: Connection) -> str | tuple[str, dict]:
+    """The test mail goes out by SMTP; with IMAP configured it must then appear in the Sent folder, which
+    is what makes an interrupted reply reconcilable (``imapSentVerified``)."""
+    from shared.channels.email import sent_folder
+    from shared.channels.email.sender import EmailChannelSettings, self_test_message, submit
+
+    settings, credentials = connection.settings, connection.credentials
+    message = self_test_message(settings)
+    await submit(message, settings, credentials)
+    sent = f"A test e-mail went from {message['From']} to itself through {settings.get('smtpHost')}."
+    if not settings.get("imapHost"):
+        return sent
+    allow_private = load(EmailChannelSettings).allow_private_smtp_hosts
+    deadline = asyncio.get_running_loop().time() + SENT_FOLDER_WAIT_SECONDS
+    try:
+        # Providers file a submitted message within moments; ask a few times before concluding.
+        while not await sent_folder.in_sent_folder(settings, credentials, message["Message-ID"],
+                                                   allow_private=allow_private):
+            if asyncio.get_running_loop().time() > deadline:
+                return (f"{sent} It did not appear in the Sent folder, so an interrupted reply will end as "
+                        f"'delivery uncertain' instead of being looked up there.", {sent_folder.VERIFIED_KEY: False})
+            await asyncio.sleep(1.0)
+    except sent_folder.SentFolderError as unreadable:
+        raise PermanentDeliveryError(f"{sent} But the Sent folder could not be read: {unreadable}.") from None
+    return (f"{sent} It appeared in the Sent folder: an interrupted reply is looked up there before any "
+            "second send.", {sent_folder.VERIFIED_KEY: True})
 
 
 async def _test_generic(connection: Connection) -> str:
@@ -143,12 +167,12 @@ async def _test_emag(connection: Connection) -> str:
     return f"eMAG {country.upper()} accepts the API user and this server's address ({orders} orders)."
 
 
-PROBES: dict[str, Callable[[Connection], Awaitable[str]]] = {
+PROBES: dict[str, Callable[[Connection], Awaitable[str | tuple[str, dict]]]] = {
     "email": _test_email, "generic": _test_generic, "allegro": _test_allegro, "olx": _test_olx, "emag": _test_emag}
 
 
-async def _record(tenant_id: UUID, account_id: UUID, outcome: ConnectionTest) -> None:
-    patch = msgspec.json.encode({LAST_TEST_KEY: outcome}).decode()
+async def _record(tenant_id: UUID, account_id: UUID, outcome: ConnectionTest, settings_patch: dict) -> None:
+    patch = msgspec.json.encode({**settings_patch, LAST_TEST_KEY: outcome}).decode()
     async with tenant_tx(tenant_id):
         await tx_connection().execute(
             "UPDATE channel_accounts SET settings = settings || $2::jsonb, updated_at = now() WHERE id = $1",
@@ -167,11 +191,14 @@ async def send_test(tenant_id: UUID, account_id: UUID) -> ConnectionTest | None:
     probe = PROBES.get(connection.platform)
     if probe is None:
         raise NotAllowed(f"{connection.platform} channels cannot be tested yet.")
+    patch: dict = {}
     try:
-        outcome = ConnectionTest(ok=True, detail=await probe(connection), tested_at=datetime.now(timezone.utc))
+        detail = await probe(connection)
+        detail, patch = detail if isinstance(detail, tuple) else (detail, {})
+        outcome = ConnectionTest(ok=True, detail=detail, tested_at=datetime.now(timezone.utc))
     except (PlatformError, PermanentDeliveryError, TransientDeliveryError) as failed:
         # Every one of these carries a message meant for the seller and never a secret.
         outcome = ConnectionTest(ok=False, detail=str(failed)[:500] or type(failed).__name__,
                                  tested_at=datetime.now(timezone.utc))
-    await _record(tenant_id, account_id, outcome)
+    await _record(tenant_id, account_id, outcome, patch)
     return outcome

@@ -67,7 +67,7 @@ class OlxConnectStarted(msgspec.Struct, kw_only=True, rename="camel"):
     authorize_url: str
 
 
-class EmailAccountRequest(msgspec.Struct, kw_only=True, rename="camel", forbid_unknown_fields=True):
+class MailboxRequest(msgspec.Struct, kw_only=True, rename="camel", forbid_unknown_fields=True):
     sender_address: Email
     smtp_host: Host
     smtp_user: Annotated[str, msgspec.Meta(min_length=1, max_length=254)]
@@ -75,6 +75,18 @@ class EmailAccountRequest(msgspec.Struct, kw_only=True, rename="camel", forbid_u
     smtp_port: Annotated[int, msgspec.Meta(ge=1, le=65535)] = 587
     smtp_security: Literal["starttls", "tls", "none"] = "starttls"
     display_name: Annotated[str, msgspec.Meta(max_length=255)] | None = None
+    # Optional IMAP access to the same mailbox: an interrupted reply is looked up in its Sent folder
+    # instead of ending as "delivery uncertain" (once the channel's test proved Sent files sent mail).
+    imap_host: Host | None = None
+    imap_port: Annotated[int, msgspec.Meta(ge=1, le=65535)] = 993
+    imap_security: Literal["tls", "starttls", "none"] = "tls"
+    imap_user: Annotated[str, msgspec.Meta(min_length=1, max_length=254)] | None = None  # default: smtpUser
+    imap_password: Annotated[str, msgspec.Meta(min_length=1, max_length=500)] | None = None  # default: smtpPassword
+    sent_folder: Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")] | None = None
+
+
+class EmailAccountRequest(MailboxRequest, kw_only=True, rename="camel", forbid_unknown_fields=True):
+    pass
 
 
 class GenericAccountRequest(msgspec.Struct, kw_only=True, rename="camel", forbid_unknown_fields=True):
@@ -98,17 +110,10 @@ AmazonStore = Literal["amazon.pl", "amazon.de", "amazon.fr", "amazon.it", "amazo
                       "amazon.com.be", "amazon.co.uk", "amazon.com", "amazon.com.tr"]
 
 
-class AmazonAccountRequest(msgspec.Struct, kw_only=True, rename="camel", forbid_unknown_fields=True):
+class AmazonAccountRequest(MailboxRequest, kw_only=True, rename="camel", forbid_unknown_fields=True):
     """An Amazon shop as an e-mail channel: buyer mail forwarded to us, replies by SMTP from ``senderAddress``,
     which must be the shop's registered or an authorised address in Seller Central (Messaging Permissions)."""
     store: AmazonStore
-    sender_address: Email
-    smtp_host: Host
-    smtp_user: Annotated[str, msgspec.Meta(min_length=1, max_length=254)]
-    smtp_password: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
-    smtp_port: Annotated[int, msgspec.Meta(ge=1, le=65535)] = 587
-    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
-    display_name: Annotated[str, msgspec.Meta(max_length=255)] | None = None
 
 
 class AmazonAccountCreated(msgspec.Struct, kw_only=True, rename="camel"):

@@ -19,7 +19,7 @@ from shared.channels.binding import MARKETPLACE_ACCOUNT_KEY, MARKETPLACE_KEY, bi
 from shared.channels.schemas import (AccountView, AmazonAccountCreated, AmazonAccountRequest, ConnectionTest,
                                      DeviceFlowStarted, DevicePollResult, EmagAccountCreated, EmagAccountRequest,
                                      EmailAccountCreated, EmailAccountRequest, GenericAccountCreated,
-                                     GenericAccountRequest)
+                                     GenericAccountRequest, MailboxRequest)
 from shared.channels.tables import ChannelAccount
 from shared.infra.redis import redis_client
 from shared.ops.channel_health import ChannelHealth, channel_health
@@ -183,7 +183,7 @@ async def _insert(tenant_id: UUID, account_id: UUID, platform: str, external_id:
     return await get_account(tenant_id, account_id)
 
 
-async def _create_mailbox(tenant_id: UUID, data: EmailAccountRequest | AmazonAccountRequest,
+async def _create_mailbox(tenant_id: UUID, data: MailboxRequest,
                           extra_settings: dict) -> tuple[AccountView, str]:
     """Settings/credential keys are the ones shared/channels/email and shared/inbox read."""
     address = data.sender_address.lower()
@@ -191,8 +191,13 @@ async def _create_mailbox(tenant_id: UUID, data: EmailAccountRequest | AmazonAcc
     settings = {"fromAddress": address, "fromName": data.display_name, "smtpHost": data.smtp_host,
                 "smtpPort": data.smtp_port, "smtpUsername": data.smtp_user, "smtpSecurity": data.smtp_security,
                 **extra_settings}
+    credentials = {"smtpPassword": data.smtp_password, "inboundToken": token}
+    if data.imap_host:
+        settings.update({"imapHost": data.imap_host, "imapPort": data.imap_port, "imapSecurity": data.imap_security,
+                         "imapUsername": data.imap_user or data.smtp_user, "sentFolder": data.sent_folder})
+        credentials["imapPassword"] = data.imap_password or data.smtp_password
     view = await _insert(tenant_id, uuid.uuid4(), "email", address, data.display_name or address,
-                         {"smtpPassword": data.smtp_password, "inboundToken": token}, settings)
+                         credentials, settings)
     return view, token
 
 

@@ -23,7 +23,7 @@ import aiosmtplib
 
 from shared.channels import amazon
 from shared.channels.credentials import CredentialCipher, CredentialsError
-from shared.channels.email import EMAIL_META_KEY
+from shared.channels.email import EMAIL_META_KEY, sent_folder
 from shared.channels.errors import PAUSED_MESSAGE
 from shared.channels.senders import (
     DeliveryReceipt, DeliveryUnknown, OutboundReply, PermanentDeliveryError, TransientDeliveryError,
@@ -156,8 +156,22 @@ class SmtpSender:
         return DeliveryReceipt(platform_message_id=message["Message-ID"], delivered_at=datetime.now(timezone.utc))
 
     async def find_delivered(self, reply: OutboundReply) -> DeliveryReceipt | None:
-        # SMTP has no way to ask whether a message was accepted earlier.
-        raise DeliveryUnknown("SMTP cannot be asked whether an interrupted send was delivered")
+        """SMTP cannot be asked whether it accepted a message earlier; the mailbox's Sent folder can,
+        where the provider files submitted mail there (proved by the channel's test, see sent_folder)."""
+        settings, credentials = await account_of(reply.tenant_id, reply.channel_account_id)
+        if not (settings.get("imapHost") and settings.get(sent_folder.VERIFIED_KEY)):
+            raise DeliveryUnknown("SMTP cannot be asked whether an interrupted send was delivered, and this "
+                                  "mailbox's Sent folder is not known to file sent mail")
+        message_id = reply_message_id(reply.idempotency_key, settings.get("fromAddress") or "")
+        try:
+            found = await sent_folder.in_sent_folder(
+                settings, credentials, message_id, allow_private=load(EmailChannelSettings).allow_private_smtp_hosts)
+        except sent_folder.SentFolderError as unknown:
+            # Still unknown: stay "sending" and ask again on the next retry (never send blindly).
+            raise TransientDeliveryError(f"Sent folder not readable: {unknown}") from None
+        if not found:
+            return None
+        return DeliveryReceipt(platform_message_id=message_id, delivered_at=datetime.now(timezone.utc))
 
 
 def self_test_message(settings: dict) -> EmailMessage:
