@@ -79,11 +79,17 @@ async def get_account(tenant_id: UUID, account_id: UUID) -> AccountView | None:
 
 
 async def disconnect(tenant_id: UUID, account_id: UUID) -> bool:
-    """Credentials are wiped; the row stays so its conversations keep their history."""
+    """Credentials are wiped; the row stays so its conversations keep their history. A mailbox bound to
+    the disconnected marketplace account becomes a plain e-mail channel again."""
     async with tenant_tx(tenant_id):
         updated = await ChannelAccount.update({
             ChannelAccount.status: "disconnected", ChannelAccount.credentials_encrypted: None,
             ChannelAccount.last_error: None}).where(ChannelAccount.id == account_id).returning(ChannelAccount.id)
+        if updated:
+            await tx_connection().execute(
+                "UPDATE channel_accounts SET settings = settings - $2::text - $3::text, updated_at = now() "
+                "WHERE platform = 'email' AND settings->>$3::text = $1", str(account_id), MARKETPLACE_KEY,
+                MARKETPLACE_ACCOUNT_KEY)
     return bool(updated)
 
 

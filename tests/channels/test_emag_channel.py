@@ -112,3 +112,33 @@ async def test_emag_connect_bad_input_is_a_400_naming_the_field(gateway, emag): 
         assert response.json()["detail"]
         if field:
             assert field in response.text, response.text
+
+
+@pytest.mark.parametrize(("text", "numbers"), [
+    ("Bună ziua, comanda nr. 412345678 nu a sosit", ["412345678"]),  # ro
+    ("Numărul comenzii: 412345678", ["412345678"]),
+    ("Megrendelés száma: 412345678", ["412345678"]),  # hu
+    ("Поръчката номер 412345678 закъснява", ["412345678"]),  # bg
+    ("order #412345678 and order #412345679", ["412345678", "412345679"]),
+    ("Sunați-mă la 0722 123 456, costă 412345678 lei", []),  # numbers that name no order
+    ("comanda mea a venit", []),
+])
+def test_order_numbers_are_found_only_after_an_order_word(text, numbers):
+    from shared.channels.emag.orders import order_numbers
+
+    assert order_numbers(text) == numbers
+
+
+async def test_disconnecting_emag_unbinds_its_mailbox(gateway, emag):  # noqa: F811
+    tenant, seller = await sign_up(gateway, "Magazin Deconectat")
+    with running_smtp_peer() as peer:
+        mailbox = (await gateway.post(f"{G}/channels/email", headers=seller,
+                                      json=smtp_fields(peer, "office@deconectat.ro"))).json()
+    shop = (await connect_emag(gateway, seller, mailbox["account"]["id"])).json()
+    assert (await gateway.delete(f"{G}/channels/accounts/{shop['account']['id']}", headers=seller)).status_code == 204
+    listed = {a["id"]: a for a in (await gateway.get(f"{G}/channels/accounts", headers=seller)).json()["items"]}
+    assert listed[mailbox["account"]["id"]]["marketplace"] is None  # plain e-mail again
+    await post_mail(gateway, tenant, mailbox["account"]["id"], mailbox["inboundToken"], raw_mail(
+        "c@example.ro", "office@deconectat.ro", f"Comanda {ORDER}", "Salut"))
+    assert await process_inbox(tenant) == ["processed"]
+    assert [m["conversation_id.platform"] for m in await customer_messages(tenant)] == ["email"]

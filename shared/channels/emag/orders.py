@@ -32,8 +32,8 @@ MAX_ORDER_IDS = 5
 # numbers are plain integers; a number counts only after one of those words, never alone (a phone
 # number or an amount must not turn into an order lookup).
 _ORDER_NUMBER = re.compile(
-    r"(?:comand[aăa]|comenzi[ia]?|order|rendel[eé]s|megrendel[eé]s|поръчка|заявка)\s*(?:nr\.?|no\.?|n°|№|#|:|-)?"
-    r"\s*(?:nr\.?|no\.?|№|#)?\s*(\d{6,12})\b", re.IGNORECASE)
+    r"(?:comand[aă]|comenzii|order|rendel[eé]s|megrendel[eé]s|поръчка(?:та)?|заявка)"
+    r"(?:\s*(?:nr\.?|no\.?|n°|№|#|:|-|number|num[aă]rul|sz[aá]m[aá]?|номер|id))*\s*(\d{6,12})\b", re.IGNORECASE)
 
 
 def order_numbers(*texts: str | None) -> list[str]:
