@@ -40,6 +40,13 @@ UPDATE event_deliveries SET status = 'delivered', delivered_at = now(), response
  WHERE id = $1 AND status = 'pending'
 RETURNING endpoint_id
 """
+# Bounded per call, so a seller's first delivery after a long pause does not delete for long.
+_TRIM_LOG = """
+DELETE FROM event_deliveries WHERE id IN (
+    SELECT id FROM event_deliveries
+     WHERE tenant_id = $1 AND status <> 'pending' AND created_at < now() - make_interval(days => $2)
+     ORDER BY created_at LIMIT 500)
+"""
 _NOT_YET = "UPDATE event_deliveries SET response_code = $2, last_error = left($3, 500) WHERE id = $1"
 _FAILED = """
 UPDATE event_deliveries SET status = 'failed', last_error = left(COALESCE($2, last_error), 500)
@@ -141,10 +148,11 @@ async def deliver(tenant_id: UUID | str, delivery_id: UUID | str) -> str:
         logger.info("event delivery %s: %s; retry in %d ms", delivery_id, reason, delay)
         raise RetryLater(reason, delay) from None
     if 200 <= response.status_code < 300:
-        endpoint_id = await _record(tenant_id, _DELIVERED, delivery_id, response.status_code)
-        if endpoint_id is not None:
-            await _record(tenant_id, "UPDATE event_endpoints SET failing_since = NULL WHERE id = $1 "
-                                     "AND failing_since IS NOT NULL RETURNING id", endpoint_id)
+        async with tenant_tx(tenant_id):
+            endpoint_id = await tx_connection().fetchval(_DELIVERED, delivery_id, response.status_code)
+            await tx_connection().execute("UPDATE event_endpoints SET failing_since = NULL WHERE id = $1 "
+                                          "AND failing_since IS NOT NULL", endpoint_id)
+            await tx_connection().execute(_TRIM_LOG, tenant_id, settings.keep_log_days)
         logger.info("event delivery %s (%s) delivered, attempt %d", delivery_id, event_type, claimed.attempts)
         return "delivered"
     reason = f"the endpoint answered HTTP {response.status_code}"

@@ -22,6 +22,8 @@ class EventWebhookSettings(Settings, frozen=True, kw_only=True):
     backoff_max_ms: int = 60 * 60 * 1000
     # Endpoints per seller.
     max_endpoints: int = 10
+    # The delivery log keeps finished deliveries this long (trimmed as new events are delivered).
+    keep_log_days: int = 30
 
 
 def event_settings() -> EventWebhookSettings:

@@ -15,6 +15,7 @@ from shared.channels.connection import mark_dead
 from shared.conversations import replies
 from shared.conversations.handoff import leave_for_human
 from shared.events import service
+from shared.events.tables import EventDelivery
 from shared.knowledge.ingestion import ingest_document
 from shared.knowledge.stores import KnowledgeStores
 from shared.knowledge.tables import KnowledgeDocument
@@ -235,3 +236,26 @@ async def test_exhausted_retries_mark_the_endpoint_failing_and_a_redelivery_succ
     [entry] = await deliveries(seller.tenant_id)
     assert (entry.status, entry.response_code) == ("delivered", 200)
     assert (await service.get_endpoint(seller.tenant_id, endpoint_id)).state == "active"
+
+
+async def test_the_log_keeps_a_month_of_finished_deliveries(worker):
+    seller = await fresh_seller("ev-trim")
+    receiver = EventReceiver()
+    now = datetime.now(timezone.utc)
+    async with listening(receiver):
+        endpoint_id, receiver.secret = await add_endpoint(seller.tenant_id, receiver.url)
+        old = {status: EventDelivery(tenant_id=seller.tenant_id, endpoint_id=endpoint_id, event_id=uuid.uuid4(),
+                                     event_type="reply.sent", status=status, created_at=now - timedelta(days=31))
+               for status in ("delivered", "failed", "pending")}
+        recent = EventDelivery(tenant_id=seller.tenant_id, endpoint_id=endpoint_id, event_id=uuid.uuid4(),
+                               event_type="reply.sent", status="delivered", created_at=now - timedelta(days=29))
+        async with tenant_tx(seller.tenant_id):
+            await EventDelivery.insert(*old.values(), recent)
+        _, message = await customer_writes(seller.tenant_id, None, "Czy mogę zmienić adres?")
+        assert await leave_for_human(seller.tenant_id, message, "order_change")
+        [event] = await delivered(receiver, "conversation.needs_human")
+
+    kept = {d.id for d in await deliveries(seller.tenant_id)}
+    assert kept == {old["pending"].id, recent.id, *(d.id for d in await deliveries(
+        seller.tenant_id, event_type="conversation.needs_human"))}
+    assert str(event["id"]) in {str(d.event_id) for d in await deliveries(seller.tenant_id)}
