@@ -142,3 +142,20 @@ async def test_another_seller_never_sees_or_changes_your_endpoints_or_log(world)
         assert response.status_code == 200 and response.json()["items"] == [], path
     after = (await gateway.get(f"{G}/event-webhooks/{created['id']}", headers=a)).json()
     assert (after["enabled"], after["description"]) == (True, "A-only")
+
+
+async def test_a_member_without_admin_cannot_configure_or_read_them(world):
+    gateway, (a, _), _ = world
+    email = f"member-{uuid.uuid4().hex[:8]}@example.pl"
+    invite = await gateway.post("/function/auth/members/invites", headers=a, json={"email": email, "role": "member"})
+    assert invite.status_code == 201, invite.text
+    joined = await gateway.post("/function/auth/invites/accept", json={"token": invite.json()["inviteToken"],
+                                                                       "password": PASSWORD})
+    assert joined.status_code == 200, joined.text
+    member = {"Authorization": f"Bearer {joined.json()['accessToken']}"}
+    created = await gateway.post(f"{G}/event-webhooks", headers=member, json={
+        "url": "https://hooks.sklep-lodz.pl/member", "eventTypes": ["reply.sent"]})
+    assert created.status_code == 403, created.text
+    for path in ("/event-webhooks", "/event-deliveries"):
+        assert (await gateway.get(G + path, headers=member)).status_code == 403, path
+    assert "/member" not in (await gateway.get(f"{G}/event-webhooks", headers=a)).text
