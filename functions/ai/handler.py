@@ -112,7 +112,8 @@ async def read_event_webhook(principal: Caller, endpoint_id: FromPath[UUID]) -> 
 
 @patch("/event-webhooks/{endpoint_id:uuid}", summary="Change an endpoint's URL, events, description or "
        "enabled; enabling it again clears its failing state", guards=ADMIN)
-async def change_event_webhook(principal: Caller, endpoint_id: FromPath[UUID], data: JSONBody[EndpointPatch]) -> EndpointView:
+async def change_event_webhook(principal: Caller, endpoint_id: FromPath[UUID],
+                               data: JSONBody[EndpointPatch]) -> EndpointView:
     return await _events_call(events.change_endpoint(principal.tenant_id, endpoint_id, data))
 
 
@@ -120,6 +121,13 @@ async def change_event_webhook(principal: Caller, endpoint_id: FromPath[UUID], d
         status_code=204)
 async def delete_event_webhook(principal: Caller, endpoint_id: FromPath[UUID]) -> None:
     await _events_call(events.delete_endpoint(principal.tenant_id, endpoint_id))
+
+
+@post("/event-webhooks/{endpoint_id:uuid}/rotate-secret", summary="A new signing secret, shown only in this "
+      "answer; the old one keeps signing beside it for 24 hours so your receiver can switch over", guards=ADMIN,
+      status_code=200)
+async def rotate_event_webhook_secret(principal: Caller, endpoint_id: FromPath[UUID]) -> EndpointCreated:
+    return await _events_call(events.rotate_secret(principal.tenant_id, endpoint_id))
 
 
 @get("/event-deliveries", summary="The delivery log, newest first: status (pending, delivered, failed), attempts, "
@@ -144,7 +152,8 @@ async def redeliver_event(principal: Caller, delivery_id: FromPath[UUID]) -> Del
 app = make_function_app(
     "ai",
     [read_config, change_config, usage, budget, analytics, create_event_webhook, list_event_webhooks,
-     read_event_webhook, change_event_webhook, delete_event_webhook, list_event_deliveries, redeliver_event],
+     read_event_webhook, change_event_webhook, delete_event_webhook, rotate_event_webhook_secret, list_event_deliveries,
+     redeliver_event],
     description="AI reply settings (model, tone, autopilot, business hours, handoff topics, budget) and AI usage.",
     on_startup=[open_pool, open_redis],
     on_shutdown=[close_redis, close_pool],

@@ -9,6 +9,7 @@ Nothing here touches a reply or a conversation: a failing receiver only ever fai
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
 from uuid import UUID
 
@@ -20,7 +21,7 @@ from shared.channels.credentials import CredentialCipher, CredentialsError
 from shared.events.schemas import Event
 from shared.events.settings import EventWebhookSettings, event_settings
 from shared.events.urls import UnresolvableUrl, UnsafeUrl, check_url
-from shared.http.signatures import signed_headers
+from shared.http.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, signed_headers
 from shared.tenancy.db import tenant_tx, tx_connection
 from shared.tenancy.ids import parse_tenant_id
 
@@ -66,10 +67,17 @@ class RetryLater(Exception):
 class _Claimed(msgspec.Struct, frozen=True):
     endpoint_id: UUID
     url: str
-    secret: bytes
+    # The current secret first; the one it replaced while a rotation's overlap lasts.
+    secrets: tuple[bytes, ...]
     body: bytes
     event_id: str
     attempts: int
+
+
+def _signing_secrets(sealed: dict) -> tuple[bytes, ...]:
+    current = sealed["signingSecret"].encode()
+    previous, until = sealed.get("previousSecret"), sealed.get("previousUntil") or 0
+    return (current, previous.encode()) if previous and time.time() < until else (current,)
 
 
 def backoff_ms(attempts: int, settings: EventWebhookSettings) -> int:
@@ -98,14 +106,14 @@ async def _claim(tenant_id: UUID, delivery_id: UUID) -> _Claimed | str:
                                                                 "was delivered.")
             return "endpoint disabled"
     try:
-        secret = CredentialCipher().decrypt(tenant_id, row["endpoint_id"],
-                                            bytes(row["secret_encrypted"]))["signingSecret"]
-    except (CredentialsError, KeyError, TypeError):
+        signing = _signing_secrets(CredentialCipher().decrypt(tenant_id, row["endpoint_id"],
+                                                              bytes(row["secret_encrypted"])))
+    except (CredentialsError, KeyError, TypeError, AttributeError):
         await _record(tenant_id, _FAILED, delivery_id, "The endpoint's signing secret cannot be read; "
                                                        "create the endpoint again.")
         return "secret unreadable"
     body = event_body(tenant_id, row["event_id"], row["event_type"], row["created_at"], _json(row["data"]))
-    return _Claimed(row["endpoint_id"], row["url"], secret.encode(), body, str(row["event_id"]), row["attempts"])
+    return _Claimed(row["endpoint_id"], row["url"], signing, body, str(row["event_id"]), row["attempts"])
 
 
 async def _record(tenant_id: UUID, sql: str, *args) -> UUID | None:
@@ -114,9 +122,15 @@ async def _record(tenant_id: UUID, sql: str, *args) -> UUID | None:
 
 
 def _headers(claimed: _Claimed, event_type: str) -> dict[str, str]:
-    # Signed exactly like the generic channel's reply callbacks (one signer for every webhook).
+    # Signed exactly like the generic channel's reply callbacks (one signer for every webhook); during a
+    # rotation also with the previous secret: "sha256=<new>, sha256=<previous>", as `verify` accepts.
+    current, *previous = claimed.secrets
+    signed = signed_headers(current, claimed.body)
+    timestamp = signed[TIMESTAMP_HEADER]
+    signed[SIGNATURE_HEADER] = ", ".join([signed[SIGNATURE_HEADER],
+                                          *(sign(secret, timestamp, claimed.body) for secret in previous)])
     return {"Content-Type": "application/json", "User-Agent": USER_AGENT, "X-BokAI-Event": event_type,
-            "Idempotency-Key": claimed.event_id, **signed_headers(claimed.secret, claimed.body)}
+            "Idempotency-Key": claimed.event_id, **signed}
 
 
 async def _post(claimed: _Claimed, event_type: str, settings: EventWebhookSettings) -> httpx2.Response:
@@ -166,8 +180,8 @@ async def give_up(tenant_id: UUID | str, delivery_id: UUID | str) -> None:
     tenant_id, delivery_id = parse_tenant_id(tenant_id), UUID(str(delivery_id))
     async with tenant_tx(tenant_id):
         endpoint_id = await tx_connection().fetchval(_FAILED, delivery_id, None)
-        if endpoint_id is not None:
-            await tx_connection().execute(
-                "UPDATE event_endpoints SET failing_since = COALESCE(failing_since, now()) WHERE id = $1",
-                endpoint_id)
+        if endpoint_id is None:
+            return  # delivered, or failed already, in the meantime
+        await tx_connection().execute(
+            "UPDATE event_endpoints SET failing_since = COALESCE(failing_since, now()) WHERE id = $1", endpoint_id)
     logger.warning("event delivery %s gave up; endpoint %s marked failing", delivery_id, endpoint_id)

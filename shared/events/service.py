@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import secrets
+import time
 import uuid
 from uuid import UUID
 
 import msgspec
 
-from shared.channels.credentials import CredentialCipher
+from shared.channels.credentials import CredentialCipher, CredentialsError
 from shared.events.emit import DELIVER_ACTOR
 from shared.events.schemas import (
     EVENT_TYPES,
@@ -95,6 +96,27 @@ async def create_endpoint(tenant_id: UUID, data: EndpointCreate) -> EndpointCrea
                                             created_at, updated_at)
                 VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, now(), now()) RETURNING {_COLUMNS}""",
             endpoint_id, tenant_id, url, data.description, _types(data.event_types), sealed, data.enabled)
+    return EndpointCreated(endpoint=_view(row), signing_secret=secret)
+
+
+async def rotate_secret(tenant_id: UUID, endpoint_id: UUID) -> EndpointCreated:
+    """A new signing secret, shown once; the current one keeps signing beside it for the overlap."""
+    cipher, secret = CredentialCipher(), new_signing_secret()
+    async with tenant_tx(tenant_id):
+        current = await tx_connection().fetchrow(
+            "SELECT secret_encrypted FROM event_endpoints WHERE id = $1 FOR UPDATE", endpoint_id)
+        if current is None:
+            raise NotFound(ENDPOINT_MISSING)
+        try:
+            previous = cipher.decrypt(tenant_id, endpoint_id, bytes(current["secret_encrypted"]))["signingSecret"]
+        except (CredentialsError, KeyError, TypeError):
+            previous = None  # unreadable: nothing to keep signing with
+        sealed = cipher.encrypt(tenant_id, endpoint_id, {
+            "signingSecret": secret, "previousSecret": previous,
+            "previousUntil": int(time.time()) + event_settings().rotation_overlap_seconds})
+        row = await tx_connection().fetchrow(
+            f"UPDATE event_endpoints SET secret_encrypted = $2, updated_at = now() WHERE id = $1 RETURNING {_COLUMNS}",
+            endpoint_id, sealed)
     return EndpointCreated(endpoint=_view(row), signing_secret=secret)
 
 

@@ -24,6 +24,8 @@ class EventWebhookSettings(Settings, frozen=True, kw_only=True):
     max_endpoints: int = 10
     # The delivery log keeps finished deliveries this long (trimmed as new events are delivered).
     keep_log_days: int = 30
+    # After a secret rotation the old secret signs too for this long, so a receiver can switch over.
+    rotation_overlap_seconds: int = 24 * 3600
 
 
 def event_settings() -> EventWebhookSettings:

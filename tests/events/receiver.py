@@ -17,11 +17,13 @@ from tests.support import free_port
 
 
 def verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
-    """The README's recipe, verbatim in spirit: HMAC-SHA256 of "<timestamp>.<raw body>", 5 minutes' tolerance."""
+    """The README's recipe: HMAC-SHA256 of "<timestamp>.<raw body>", 5 minutes' tolerance, any of the
+    comma-separated signatures (two while a secret rotation overlaps)."""
     timestamp = headers.get("x-bokai-timestamp", "")
     expected = "sha256=" + hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
     fresh = timestamp.isdigit() and abs(time.time() - int(timestamp)) < 300
-    return fresh and hmac.compare_digest(expected, headers.get("x-bokai-signature", ""))
+    signatures = [s.strip() for s in headers.get("x-bokai-signature", "").split(",")]
+    return fresh and any(hmac.compare_digest(expected, s) for s in signatures)
 
 
 @dataclass

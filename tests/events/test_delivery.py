@@ -5,9 +5,11 @@ with the delivery failed and the endpoint failing, and a redelivery then succeed
 from __future__ import annotations
 
 import io
+import re
 import uuid
 from datetime import datetime, timedelta, timezone
 
+import httpx
 import pytest
 
 from shared.channels.tables import ChannelAccount
@@ -20,8 +22,8 @@ from shared.knowledge.ingestion import ingest_document
 from shared.knowledge.stores import KnowledgeStores
 from shared.knowledge.tables import KnowledgeDocument
 from shared.tenancy.db import tenant_tx
-from tests.conversations.support import SECRET, customer_writes, generic_channel, reply_row, wait_for
-from tests.events.receiver import EventReceiver, listening
+from tests.conversations.support import ROOT, SECRET, customer_writes, generic_channel, reply_row, wait_for
+from tests.events.receiver import EventReceiver, listening, verify
 from tests.events.support import LOCAL, EventWorker, add_endpoint, deliveries, fresh_seller
 from tests.fakes.generic_receiver import GenericReceiver
 from tests.support import serve
@@ -259,3 +261,56 @@ async def test_the_log_keeps_a_month_of_finished_deliveries(worker):
     assert kept == {old["pending"].id, recent.id, *(d.id for d in await deliveries(
         seller.tenant_id, event_type="conversation.needs_human"))}
     assert str(event["id"]) in {str(d.event_id) for d in await deliveries(seller.tenant_id)}
+
+
+async def test_a_rotated_secret_signs_beside_the_old_one_until_the_overlap_ends(worker, monkeypatch):
+    seller = await fresh_seller("ev-rotate")
+    receiver = EventReceiver()
+    async with listening(receiver):
+        endpoint_id, first = await add_endpoint(seller.tenant_id, receiver.url, ["conversation.needs_human"])
+        receiver.secret = first  # the receiver has not switched yet
+        second = (await service.rotate_secret(seller.tenant_id, endpoint_id)).signing_secret
+        _, message = await customer_writes(seller.tenant_id, None, "Reklamuję buty", thread="r-1")
+        assert await leave_for_human(seller.tenant_id, message, "complaint")
+        [during] = await delivered(receiver, "conversation.needs_human")
+
+        monkeypatch.setenv("EVENTS_WEBHOOK_ROTATION_OVERLAP_SECONDS", "0")
+        third = (await service.rotate_secret(seller.tenant_id, endpoint_id)).signing_secret
+        receiver.secret = third
+        _, message = await customer_writes(seller.tenant_id, None, "Gdzie zwrot pieniędzy?", thread="r-2")
+        assert await leave_for_human(seller.tenant_id, message, "payment_problem")
+        [_, after] = await delivered(receiver, "conversation.needs_human", 2)
+
+    assert len({first, second, third}) == 3
+    [call_during] = [c for c in receiver.calls if c.event["id"] == during["id"]]
+    assert len(call_during.headers["x-bokai-signature"].split(",")) == 2
+    assert verify(first, call_during.headers, call_during.body) and verify(second, call_during.headers, call_during.body)
+    [call_after] = [c for c in receiver.calls if c.event["id"] == after["id"]]
+    assert "," not in call_after.headers["x-bokai-signature"]
+    assert verify(third, call_after.headers, call_after.body) and not verify(second, call_after.headers, call_after.body)
+
+
+def readme_verifier():
+    """The Python of README "Event webhooks", run as a seller would copy it."""
+    section = (ROOT / "README.md").read_text().split("## Event webhooks", 1)[1].split("\n## ", 1)[0]
+    [snippet] = re.findall(r"```python\n(.*?)```", section, re.S)
+    namespace: dict = {}
+    exec(snippet, namespace)  # noqa: S102 — our own documentation
+    return namespace["bokai_event_is_genuine"]
+
+
+async def test_the_readme_recipe_accepts_our_deliveries_and_nothing_forged(worker):
+    seller = await fresh_seller("ev-readme")
+    receiver = EventReceiver()
+    async with listening(receiver):
+        _, receiver.secret = await add_endpoint(seller.tenant_id, receiver.url, ["conversation.needs_human"])
+        _, message = await customer_writes(seller.tenant_id, None, "Nie działa mi ładowarka")
+        assert await leave_for_human(seller.tenant_id, message, "defect")
+        await delivered(receiver, "conversation.needs_human")
+
+    genuine = readme_verifier()
+    [call] = receiver.calls
+    headers = httpx.Headers(call.headers)  # header names are case-insensitive, as in any web framework
+    assert genuine(receiver.secret, headers, call.body)
+    assert not genuine("whsec_someone-else", headers, call.body)
+    assert not genuine(receiver.secret, headers, call.body.replace(b"defect", b"angry"))

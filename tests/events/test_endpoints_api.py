@@ -159,3 +159,18 @@ async def test_a_member_without_admin_cannot_configure_or_read_them(world):
     for path in ("/event-webhooks", "/event-deliveries"):
         assert (await gateway.get(G + path, headers=member)).status_code == 403, path
     assert "/member" not in (await gateway.get(f"{G}/event-webhooks", headers=a)).text
+
+
+async def test_rotating_the_secret_shows_a_new_one_once(world):
+    gateway, (a, _), b = world
+    created = (await gateway.post(f"{G}/event-webhooks", headers=a, json={
+        "url": "https://hooks.sklep-lodz.pl/rotate", "eventTypes": ["reply.sent"]})).json()
+    rotated = await gateway.post(f"{G}/event-webhooks/{created['endpoint']['id']}/rotate-secret", headers=a)
+    assert rotated.status_code == 200, rotated.text
+    secret = rotated.json()["signingSecret"]
+    assert secret.startswith("whsec_") and secret != created["signingSecret"]
+    assert rotated.json()["endpoint"]["id"] == created["endpoint"]["id"]
+    assert secret not in (await gateway.get(f"{G}/event-webhooks", headers=a)).text
+    other = await gateway.post(f"{G}/event-webhooks/{created['endpoint']['id']}/rotate-secret", headers=b)
+    assert other.status_code == 404
+    await gateway.delete(f"{G}/event-webhooks/{created['endpoint']['id']}", headers=a)
