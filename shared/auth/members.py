@@ -53,19 +53,28 @@ def _acting_role(principal: Principal, roles: dict[UUID, str]) -> str:
     return acting
 
 
+async def _check_change(principal: Principal, user_id: UUID, new_role: str | None) -> None:
+    """Under the tenant's locked memberships: may the acting member give ``user_id`` this role
+    (``None``: remove them) without leaving the workspace ownerless? Raises the 401/403/404/409."""
+    roles = await _locked_roles(principal.tenant_id)
+    acting = _acting_role(principal, roles)
+    current = roles.get(user_id)
+    if current is None:
+        raise NotFound(detail=NO_SUCH_MEMBER)
+    check_owner_rule(acting, *(r for r in (current, new_role) if r is not None))
+    owners = sum(1 for r in roles.values() if r == "owner")
+    if current == "owner" and new_role != "owner" and owners == 1:
+        raise Conflict(detail=LAST_OWNER)
+
+
+def _membership_of(principal: Principal, user_id: UUID):  # noqa: ANN202 - a Piccolo where-clause
+    return (Membership.tenant_id == principal.tenant_id) & (Membership.user_id == user_id)
+
+
 async def change_role(redis: Redis, principal: Principal, user_id: UUID, role: str) -> MemberView:
     async with tenant_tx(principal.tenant_id):
-        roles = await _locked_roles(principal.tenant_id)
-        acting = _acting_role(principal, roles)
-        current = roles.get(user_id)
-        if current is None:
-            raise NotFound(detail=NO_SUCH_MEMBER)
-        check_owner_rule(acting, current, role)
-        owners = sum(1 for r in roles.values() if r == "owner")
-        if current == "owner" and role != "owner" and owners == 1:
-            raise Conflict(detail=LAST_OWNER)
-        await Membership.update({Membership.role: role}).where(
-            (Membership.tenant_id == principal.tenant_id) & (Membership.user_id == user_id))
+        await _check_change(principal, user_id, role)
+        await Membership.update({Membership.role: role}).where(_membership_of(principal, user_id))
     await remember_role(redis, principal.tenant_id, user_id, role)
     await void_invites_of(redis, principal.tenant_id, user_id, role)
     return next(m for m in await list_members(principal) if m.user_id == user_id)
@@ -73,16 +82,8 @@ async def change_role(redis: Redis, principal: Principal, user_id: UUID, role: s
 
 async def remove_member(redis: Redis, principal: Principal, user_id: UUID) -> None:
     async with tenant_tx(principal.tenant_id):
-        roles = await _locked_roles(principal.tenant_id)
-        acting = _acting_role(principal, roles)
-        current = roles.get(user_id)
-        if current is None:
-            raise NotFound(detail=NO_SUCH_MEMBER)
-        check_owner_rule(acting, current)
-        if current == "owner" and sum(1 for r in roles.values() if r == "owner") == 1:
-            raise Conflict(detail=LAST_OWNER)
-        await Membership.delete().where(
-            (Membership.tenant_id == principal.tenant_id) & (Membership.user_id == user_id))
+        await _check_change(principal, user_id, None)
+        await Membership.delete().where(_membership_of(principal, user_id))
     # After the commit: a removed member's tokens for this seller stop working now, not at expiry.
     await remember_role(redis, principal.tenant_id, user_id, None)
     await end_user_sessions(redis, str(principal.tenant_id), str(user_id))
