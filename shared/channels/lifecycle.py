@@ -20,19 +20,17 @@ The outcome is returned and kept in ``settings.lastTest`` so the channel list sh
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from uuid import UUID
 
-import httpx2
 import msgspec
 
 from shared.broker import enqueue
 from shared.channels.connection import Connection, load_connection
 from shared.channels.errors import NotConnected, PlatformError
 from shared.channels.schemas import AccountView, ConnectionTest
-from shared.channels.senders import OutboundReply, PermanentDeliveryError, TransientDeliveryError
+from shared.channels.senders import PermanentDeliveryError, TransientDeliveryError
 from shared.channels.service import LAST_TEST_KEY, SYNC_ACTOR, get_account
 from shared.settings import load
 from shared.tenancy.db import tenant_tx, tx_connection
@@ -107,29 +105,9 @@ async def _test_email(connection: Connection) -> str | tuple[str, dict]:
 
 
 async def _test_generic(connection: Connection) -> str:
-    from shared.channels.generic import sender as generic
+    from shared.channels.generic.sender import send_test_callback
 
-    settings = load(generic.GenericChannelSettings)
-    key = f"bokai-test-{uuid.uuid4()}"
-    probe = OutboundReply(tenant_id=connection.tenant_id, message_id=uuid.uuid4(), conversation_id=uuid.uuid4(),
-                          channel_account_id=connection.account_id, platform=generic.TEST_PLATFORM,
-                          platform_conversation_id="",
-                          text="", idempotency_key=key, claimed_at=datetime.now(timezone.utc))
-    endpoint = await generic._endpoint(probe)
-    await generic._check_destination(endpoint.url, settings)
-    payload = msgspec.json.encode({"type": "test", "idempotencyKey": key,
-                                   "text": "BOK-AI test: do not show this to anyone.",
-                                   "createdAt": probe.claimed_at.isoformat()})
-    headers = {"Content-Type": "application/json", **generic._signed_headers(endpoint.secret, payload, key)}
-    try:
-        async with generic._client(settings) as client:
-            response = await client.post(endpoint.url, content=payload, headers=headers)
-    except httpx2.HTTPError as problem:
-        raise TransientDeliveryError(f"your endpoint could not be reached ({type(problem).__name__})") from None
-    if not 200 <= response.status_code < 300:
-        raise PermanentDeliveryError(f"Your endpoint answered HTTP {response.status_code} to a signed test "
-                                     "callback; check the URL and that it verifies our signature.")
-    return f"Your endpoint accepted a signed test callback (HTTP {response.status_code})."
+    return await send_test_callback(connection.tenant_id, connection.account_id)
 
 
 async def _test_allegro(connection: Connection) -> str:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import uuid
 from datetime import datetime, timezone
 from typing import ClassVar
 from urllib.parse import urlsplit
+from uuid import UUID
 
 import httpx2
 import msgspec
@@ -32,10 +34,6 @@ from shared.channels.tables import ChannelAccount
 from shared.http.signatures import signed_headers
 from shared.settings import Settings, load
 from shared.tenancy.db import tenant_tx
-
-
-# OutboundReply.platform of the channels API's test callback, which a paused channel still sends.
-TEST_PLATFORM = "generic-test"
 
 
 class GenericChannelSettings(Settings, frozen=True, kw_only=True):
@@ -70,18 +68,18 @@ def _signed_headers(secret: bytes, payload: bytes, idempotency_key: str) -> dict
     return {**signed_headers(secret, payload), "Idempotency-Key": idempotency_key}
 
 
-async def _endpoint(reply: OutboundReply) -> _Endpoint:
-    if reply.channel_account_id is None:
+async def _endpoint(tenant_id: UUID, account_id: UUID | None, *, paused_ok: bool = False) -> _Endpoint:
+    if account_id is None:
         raise PermanentDeliveryError("This conversation is not linked to a connected channel; "
                                      "reconnect your shop's channel and send the reply again.")
-    async with tenant_tx(reply.tenant_id):
+    async with tenant_tx(tenant_id):
         account = await ChannelAccount.select(
             ChannelAccount.settings, ChannelAccount.credentials_encrypted, ChannelAccount.status
-        ).where(ChannelAccount.id == reply.channel_account_id).first()
+        ).where(ChannelAccount.id == account_id).first()
     if account is None or account["status"] == "disconnected":
         raise PermanentDeliveryError("The shop channel of this conversation is disconnected; "
                                      "reconnect it and send the reply again.")
-    if account["status"] == "paused" and reply.platform != TEST_PLATFORM:
+    if account["status"] == "paused" and not paused_ok:
         raise PermanentDeliveryError(PAUSED_MESSAGE)
     settings = account["settings"]
     settings = msgspec.json.decode(settings) if isinstance(settings, (str, bytes)) else settings
@@ -90,7 +88,7 @@ async def _endpoint(reply: OutboundReply) -> _Endpoint:
         raise PermanentDeliveryError("Your shop channel has no callback URL; set one in the channel "
                                      "settings so replies can be delivered.")
     try:
-        secret = CredentialCipher().decrypt(reply.tenant_id, reply.channel_account_id,
+        secret = CredentialCipher().decrypt(tenant_id, account_id,
                                             bytes(account["credentials_encrypted"] or b""))["webhookSecret"]
     except (CredentialsError, KeyError, TypeError):
         raise PermanentDeliveryError("The signing secret of your shop channel is missing or unreadable; "
@@ -137,7 +135,7 @@ class GenericSender:
 
     async def send(self, reply: OutboundReply) -> DeliveryReceipt:
         settings = load(GenericChannelSettings)
-        endpoint = await _endpoint(reply)
+        endpoint = await _endpoint(reply.tenant_id, reply.channel_account_id)
         await _check_destination(endpoint.url, settings)
         payload = msgspec.json.encode(ReplyCallback(
             type="reply", reply_id=str(reply.message_id), conversation_id=reply.platform_conversation_id,
@@ -168,7 +166,7 @@ class GenericSender:
 
     async def find_delivered(self, reply: OutboundReply) -> DeliveryReceipt | None:
         settings = load(GenericChannelSettings)
-        endpoint = await _endpoint(reply)
+        endpoint = await _endpoint(reply.tenant_id, reply.channel_account_id)
         if not endpoint.supports_probe:
             raise DeliveryUnknown("the receiver does not support the delivery probe")
         await _check_destination(endpoint.url, settings)
@@ -189,3 +187,26 @@ class GenericSender:
                                          retry_after_seconds(response))
         raise DeliveryUnknown(f"delivery probe answered HTTP {response.status_code}")
 
+
+
+async def send_test_callback(tenant_id: UUID, account_id: UUID) -> str:
+    """The channels API's "send a test message": a signed ``POST callbackUrl`` with ``{"type": "test"}``.
+
+    Receivers must not show it to anyone; any 2xx passes. A paused channel is tested too.
+    """
+    settings = load(GenericChannelSettings)
+    endpoint = await _endpoint(tenant_id, account_id, paused_ok=True)
+    await _check_destination(endpoint.url, settings)
+    key = f"bokai-test-{uuid.uuid4()}"
+    payload = msgspec.json.encode({"type": "test", "idempotencyKey": key, "text": "BOK-AI test: show this to nobody.",
+                                   "createdAt": datetime.now(timezone.utc).isoformat()})
+    headers = {"Content-Type": "application/json", **_signed_headers(endpoint.secret, payload, key)}
+    try:
+        async with _client(settings) as client:
+            response = await client.post(endpoint.url, content=payload, headers=headers)
+    except httpx2.HTTPError as problem:
+        raise TransientDeliveryError(f"your endpoint could not be reached ({type(problem).__name__})") from None
+    if not 200 <= response.status_code < 300:
+        raise PermanentDeliveryError(f"Your endpoint answered HTTP {response.status_code} to a signed test "
+                                     "callback; check the URL and that it verifies our signature.")
+    return f"Your endpoint accepted a signed test callback (HTTP {response.status_code})."
