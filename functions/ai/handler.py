@@ -28,8 +28,6 @@ from shared.events.schemas import (
     EndpointView,
 )
 from shared.http.app import make_function_app
-from shared.infra.postgres import close_pool, open_pool
-from shared.infra.redis import close_redis, open_redis
 
 Caller = NamedDependency[Principal]
 
@@ -155,6 +153,4 @@ app = make_function_app(
      read_event_webhook, change_event_webhook, delete_event_webhook, rotate_event_webhook_secret, list_event_deliveries,
      redeliver_event],
     description="AI reply settings (model, tone, autopilot, business hours, handoff topics, budget) and AI usage.",
-    on_startup=[open_pool, open_redis],
-    on_shutdown=[close_redis, close_pool],
 )

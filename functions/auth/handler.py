@@ -30,8 +30,7 @@ from shared.auth.settings import AuthSettings, auth_settings
 from shared.auth.throttle import client_ip
 from shared.auth.tokens import key_ring
 from shared.http.app import make_function_app
-from shared.infra.postgres import close_pool, open_pool
-from shared.infra.redis import close_redis, open_redis, redis_client
+from shared.infra.redis import redis_client
 
 Caller = NamedDependency[Principal]
 
@@ -134,6 +133,4 @@ app = make_function_app(
      list_members, change_role, remove_member],
     description="Registration, sign-in with tenant choice, rotating refresh tokens, team members and "
                 "the public keys other functions use to verify access tokens.",
-    on_startup=[open_pool, open_redis],
-    on_shutdown=[close_pool, close_redis],
 )

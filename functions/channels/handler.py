@@ -21,8 +21,6 @@ from shared.channels.schemas import (AccountList, AccountView, AmazonAccountCrea
                                      EmagAccountCreated, EmagAccountRequest, EmailAccountCreated, EmailAccountRequest,
                                      GenericAccountCreated, GenericAccountRequest, OlxConnectStarted)
 from shared.http.app import make_function_app
-from shared.infra.postgres import close_pool, open_pool
-from shared.infra.redis import close_redis, open_redis
 
 Caller = NamedDependency[Principal]
 
@@ -174,6 +172,4 @@ app = make_function_app(
      create_emag, test_account, pause_account, resume_account, disconnect],
     description="Channel connections: Allegro (device flow), OLX (authorization code), email (SMTP), Amazon and eMAG "
                 "(e-mail channels bound to the marketplace), your shop; test, pause, resume, disconnect.",
-    on_startup=[open_pool, open_redis],
-    on_shutdown=[close_redis, close_pool],
 )

@@ -23,8 +23,6 @@ from shared.conversations.schemas import (
     ReplyText,
 )
 from shared.http.app import make_function_app
-from shared.infra.postgres import close_pool, open_pool
-from shared.infra.redis import close_redis, open_redis
 
 Caller = NamedDependency[Principal]
 Cursor = Annotated[str | None, QueryParameter(name="cursor", description="nextCursor of the previous page")]
@@ -124,6 +122,4 @@ app = make_function_app(
      *conversation_actions],
     description="The seller's inbox: conversations from every channel, AI drafts to approve, manual replies, "
                 "taking a conversation over from the AI and resolving it.",
-    on_startup=[open_pool, open_redis],
-    on_shutdown=[close_redis, close_pool],
 )

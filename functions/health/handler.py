@@ -3,7 +3,6 @@
 from litestar import Response, get
 
 from shared.http.app import make_function_app
-from shared.infra.postgres import close_pool, open_pool
 from shared.system.health import HealthReport, check_all
 
 
@@ -22,6 +21,5 @@ app = make_function_app(
     "health",
     [health, live],
     description="Operator health checks: Postgres, Redis, Weaviate, object store, LLM and embeddings.",
-    on_startup=[open_pool],
-    on_shutdown=[close_pool],
+    redis=False,  # each check opens its own connection: a Redis outage is what it reports
 )

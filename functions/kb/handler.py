@@ -16,8 +16,6 @@ from shared.auth.errors import Conflict, InvalidInput, NotFound
 from shared.auth.guard import requires, requires_active_subscription
 from shared.auth.principal import Principal
 from shared.http.app import make_function_app
-from shared.infra.postgres import close_pool, open_pool
-from shared.infra.redis import close_redis, open_redis
 from shared.knowledge import answers, presigned, service
 from shared.knowledge.schemas import DocumentPage, DocumentView, SearchRequest, SearchResponse
 from shared.knowledge.stores import KnowledgeStores
@@ -203,6 +201,6 @@ app = make_function_app(
     [upload_document, start_upload, list_documents, get_document, delete_document, reingest_document, search,
      list_answers, create_answer, update_answer, delete_answer, match_answer],
     description="Knowledge base: documents the AI answers from (PDF, DOCX, XLSX, CSV, HTML, Markdown, text).",
-    on_startup=[open_pool, open_redis, _open_stores],
-    on_shutdown=[_close_stores, close_redis, close_pool],
+    on_startup=[_open_stores],
+    on_shutdown=[_close_stores],
 )

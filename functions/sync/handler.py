@@ -16,7 +16,7 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 
 from shared.broker import enqueue
 from shared.http.app import make_function_app
-from shared.infra.redis import close_redis, open_redis, redis_client
+from shared.infra.redis import redis_client
 from shared.settings import Settings, load
 
 
@@ -48,4 +48,4 @@ async def trigger() -> Accepted:
 
 
 app = make_function_app("sync", [trigger], description="Scheduled polling of Allegro and OLX accounts.",
-                        on_startup=[open_redis], on_shutdown=[close_redis])
+                        postgres=False)

@@ -27,8 +27,7 @@ from shared.inbox import service
 from shared.inbox.schemas import Accepted
 from shared.inbox.signing import ReplayedRequest
 from shared.inbox.uploads import MalformedNotification, receive_minio
-from shared.infra.postgres import close_pool, open_pool
-from shared.infra.redis import close_redis, open_redis, redis_client
+from shared.infra.redis import redis_client
 
 MAX_JSON_BYTES = 256 * 1024
 # Amazon allows 10 MB of attachments; base64 makes that ~14 MB of MIME.
@@ -148,6 +147,4 @@ app = make_function_app(
     "webhooks",
     [generic_message, inbound_email, minio_notification, emag_callback, billing_event],
     description="Inbound webhooks: shop messages, email, MinIO uploads and eMAG callbacks, stored once each.",
-    on_startup=[open_pool, open_redis],
-    on_shutdown=[close_redis, close_pool],
 )

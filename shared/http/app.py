@@ -20,6 +20,8 @@ from shared.http.cors import cors_headers
 from shared.http.security import security_headers
 from shared.http.input_guard import input_guard
 from shared.http.metrics import http_metrics, metrics_page
+from shared.infra.postgres import close_pool, open_pool
+from shared.infra.redis import close_redis, open_redis
 
 logger = logging.getLogger("bokai.http")
 
@@ -62,19 +64,25 @@ def make_function_app(
     route_handlers: Sequence[ControllerRouterHandler],
     *,
     description: str,
+    postgres: bool = True,
+    redis: bool = True,
     on_startup: Sequence[Callable[..., Any]] = (),
     on_shutdown: Sequence[Callable[..., Any]] = (),
     gateway_prefix: str | None = None,
 ) -> Litestar:
-    """``gateway_prefix`` is where the gateway serves the function (default ``/function/<name>``);
+    """``postgres`` / ``redis``: the function holds the Postgres pool / the Redis client for its
+    lifetime, opened before its own ``on_startup`` and closed after its own ``on_shutdown``.
+    ``gateway_prefix`` is where the gateway serves the function (default ``/function/<name>``);
     it is only advertised in the OpenAPI ``servers`` so "try it out" works behind the gateway."""
     prefix = gateway_prefix if gateway_prefix is not None else f"/function/{name}"
+    startup = [*([open_pool] if postgres else []), *([open_redis] if redis else []), *on_startup]
+    shutdown = [*on_shutdown, *([close_redis] if redis else []), *([close_pool] if postgres else [])]
     return Litestar(
         route_handlers=[*route_handlers, _live, metrics_page],
         # input_guard inside the metrics, so refused hostile input is counted as the 4xx it is.
         middleware=[http_metrics(name), input_guard],
-        on_startup=list(on_startup),
-        on_shutdown=list(on_shutdown),
+        on_startup=startup,
+        on_shutdown=shutdown,
         # Any handler may declare `principal: NamedDependency[Principal]` to get the verified caller.
         dependencies=dict(PRINCIPAL_DEPENDENCY),
         exception_handlers={HTTPException: _http_error, Exception: _unexpected_error},
