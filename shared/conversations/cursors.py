@@ -1,33 +1,22 @@
-"""Opaque keyset cursors: base64url of (timestamp, id), so clients cannot depend on their shape."""
+"""Paging of the inbox: the shared opaque cursor (shared/http/cursors.py) and the page size bound."""
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
 from uuid import UUID
 
-import msgspec
-
 from shared.conversations.errors import InvalidRequest
+from shared.http.cursors import InvalidCursor, encode_cursor
+from shared.http.cursors import decode_cursor as _decode
 
-_INVALID = "The cursor is not valid; start again from the first page."
-
-
-def encode_cursor(at: datetime, row_id: UUID) -> str:
-    raw = msgspec.json.encode([at.isoformat(), str(row_id)])
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+__all__ = ["decode_cursor", "encode_cursor", "page_limit"]
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        at, row_id = msgspec.json.decode(raw, type=tuple[str, str])
-        parsed = datetime.fromisoformat(at)
-        if parsed.tzinfo is None:
-            raise ValueError("naive timestamp")
-        return parsed, UUID(row_id)
-    except (ValueError, TypeError, msgspec.DecodeError, msgspec.ValidationError):
-        raise InvalidRequest("cursor", _INVALID) from None
+        return _decode(cursor)
+    except InvalidCursor as invalid:
+        raise InvalidRequest("cursor", str(invalid)) from None
 
 
 def page_limit(limit: int, *, maximum: int = 100) -> int:

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import IO
 from uuid import UUID
 
+from shared.http.cursors import InvalidCursor, decode_cursor, encode_cursor
 from shared.knowledge.retrieval import search
 from shared.knowledge.schemas import DocumentPage, DocumentView, SearchHit, SearchResponse
 from shared.knowledge.stores import KnowledgeStores
@@ -130,23 +131,23 @@ async def add_document_bytes(stores: KnowledgeStores, tenant_id: UUID, user_id: 
 
 
 async def list_documents(tenant_id: UUID, *, limit: int = 50, cursor: str | None = None) -> DocumentPage:
-    """Newest first; the cursor is the last item's id (stable under inserts)."""
+    """Newest first (created_at, id descending); the cursor is opaque (shared/http/cursors.py)."""
     limit = max(1, min(limit, 100))
+    try:
+        after = decode_cursor(cursor) if cursor else None
+    except InvalidCursor as invalid:
+        raise InvalidRequest(str(invalid)) from None
     async with tenant_tx(tenant_id):
         query = KnowledgeDocument.select().order_by(KnowledgeDocument.created_at, ascending=False) \
             .order_by(KnowledgeDocument.id, ascending=False).limit(limit + 1)
-        if cursor:
-            anchor = await KnowledgeDocument.select(KnowledgeDocument.created_at, KnowledgeDocument.id) \
-                .where(KnowledgeDocument.id == _uuid(cursor, "cursor")).first()
-            if anchor is None:
-                raise InvalidRequest("The cursor is no longer valid; start from the first page.")
-            query = query.where(
-                (KnowledgeDocument.created_at < anchor["created_at"])
-                | ((KnowledgeDocument.created_at == anchor["created_at"]) & (KnowledgeDocument.id < anchor["id"]))
-            )
+        if after:
+            at, row_id = after
+            query = query.where((KnowledgeDocument.created_at < at)
+                                | ((KnowledgeDocument.created_at == at) & (KnowledgeDocument.id < row_id)))
         rows = await query
     items = [_view(r) for r in rows[:limit]]
-    return DocumentPage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+    more = len(rows) > limit
+    return DocumentPage(items=items, next_cursor=encode_cursor(items[-1].created_at, items[-1].id) if more else None)
 
 
 async def get_document(tenant_id: UUID, document_id: UUID) -> DocumentView | None:
