@@ -34,7 +34,8 @@ from shared.conversations.handoff import close_thanked, hold_draft_for_person, l
 from shared.conversations.replies import create_ai_reply
 from shared.infra.llm import LlmSettings
 from shared.knowledge.answers import match_curated_answer
-from shared.knowledge.retrieval import RetrievedChunk, search
+from shared.knowledge.retrieval import search
+from shared.knowledge.schemas import RetrievedChunk
 from shared.knowledge.similarity import embedding_model_id, similarity_thresholds
 from shared.knowledge.stores import KnowledgeStores
 from shared.settings import load

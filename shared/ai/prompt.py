@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.knowledge.retrieval import RetrievedChunk
+from shared.knowledge.schemas import RetrievedChunk
 
 LANGUAGE_NAMES = {"pl": "po polsku", "en": "in English", "ro": "în limba română", "hu": "magyarul",
                   "bg": "на български"}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from uuid import UUID
 
+from shared.knowledge.schemas import RetrievedChunk
 from shared.knowledge.stores import KnowledgeStores
 from shared.knowledge.tables import KnowledgeDocument
 from shared.tenancy.db import tenant_tx
@@ -14,17 +14,6 @@ OVERFETCH = 4
 # Weight of the vector side. BM25 has no Polish stemming, so keyword-heavy fusion hurts: on the
 # Polish FAQ set (bench/kb_recall.py) recall@5 is 0.82 at 0.5 and 0.92 at 0.75.
 DEFAULT_ALPHA = 0.75
-
-
-@dataclass(frozen=True, slots=True)
-class RetrievedChunk:
-    document_id: str
-    document_title: str
-    chunk_index: int
-    page: int | None
-    text: str
-    score: float
-    similarity: float  # cosine to the question; see TenantVectors.ChunkHit
 
 
 async def search(stores: KnowledgeStores, tenant_id: UUID | str, query: str, k: int = 5,
@@ -56,8 +45,9 @@ async def search(stores: KnowledgeStores, tenant_id: UUID | str, query: str, k: 
         document = active.get(hit.document_id)
         if document is None or document["active_generation"] != hit.generation:
             continue  # deleted, failed, or a generation being replaced
-        results.append(RetrievedChunk(hit.document_id, document["title"], hit.chunk_index, hit.page,
-                                      hit.text, hit.score, hit.similarity))
+        results.append(RetrievedChunk(document_id=hit.document_id, document_title=document["title"],
+                                      chunk_index=hit.chunk_index, page=hit.page, text=hit.text,
+                                      score=hit.score, similarity=hit.similarity))
         if len(results) == k:
             break
     return results

@@ -33,15 +33,25 @@ class SearchRequest(msgspec.Struct, rename="camel", kw_only=True):
     k: int = 5
 
 
-class SearchHit(msgspec.Struct, rename="camel", kw_only=True):
+class RetrievedChunk(msgspec.Struct, rename="camel", frozen=True, kw_only=True):
+    """One passage found for a question: what the reply agent grounds on and what kb search shows.
+
+    (The vector store's own hit, before the document's title and liveness are known, is
+    shared.tenancy.vectors.ChunkHit.)
+    """
+
     document_id: str
     document_title: str
     chunk_index: int
     page: int | None
     text: str
+    # The fused hybrid score (1.0 for the best hit of a search).
     score: float
+    # Cosine similarity to the question: absolute, so it tells "nothing relevant" apart from "best
+    # of what there is" (shared/knowledge/similarity.py).
+    similarity: float = 0.0
 
 
 class SearchResponse(msgspec.Struct, rename="camel", kw_only=True):
     query: str
-    hits: list[SearchHit]
+    hits: list[RetrievedChunk]

@@ -11,9 +11,11 @@ from datetime import datetime, timezone
 from typing import IO
 from uuid import UUID
 
+import msgspec
+
 from shared.http.cursors import InvalidCursor, decode_cursor, encode_cursor
 from shared.knowledge.retrieval import search
-from shared.knowledge.schemas import DocumentPage, DocumentView, SearchHit, SearchResponse
+from shared.knowledge.schemas import DocumentPage, DocumentView, SearchResponse
 from shared.knowledge.stores import KnowledgeStores
 from shared.knowledge.tables import KnowledgeDocument
 from shared.outbox.staging import publish, stage
@@ -191,9 +193,7 @@ async def search_knowledge(stores: KnowledgeStores, tenant_id: UUID, query: str,
         raise InvalidRequest(f"k must be between 1 and {MAX_K}.")
     hits = await search(stores, tenant_id, query, k)
     return SearchResponse(query=query, hits=[
-        SearchHit(document_id=h.document_id, document_title=h.document_title, chunk_index=h.chunk_index,
-                  page=h.page, text=h.text, score=round(h.score, 4)) for h in hits
-    ])
+        msgspec.structs.replace(h, score=round(h.score, 4), similarity=round(h.similarity, 4)) for h in hits])
 
 
 def _uuid(value: str, field: str) -> UUID:

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class ChunkHit:
+    """What the store holds for a hit, before anyone knows whether its document is live (``generation``)
+    or what it is called; shared/knowledge/retrieval.py turns the live ones into ``RetrievedChunk``."""
+
     document_id: str
     chunk_index: int
     title: str

@@ -7,10 +7,11 @@ import pytest
 from shared.ai.completion import LlmUnavailable, complete
 from shared.ai.prompt import CONFIDENTIAL_MARKERS, HistoryItem, build_messages
 from shared.infra.llm import LlmSettings, make_llm_client
-from shared.knowledge.retrieval import RetrievedChunk
+from shared.knowledge.schemas import RetrievedChunk
 from shared.settings import load
 
-CHUNK = RetrievedChunk("d1", "Regulamin", 0, 2, "Zwrot możliwy w ciągu 14 dni.", 1.0, 0.88)
+CHUNK = RetrievedChunk(document_id="d1", document_title="Regulamin", chunk_index=0, page=2,
+                       text="Zwrot możliwy w ciągu 14 dni.", score=1.0, similarity=0.88)
 
 
 def build(**overrides):
