@@ -8,11 +8,11 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import parseaddr
-from html.parser import HTMLParser
 
 import msgspec
 
 from shared.inbox.schemas import EmailAttachment, EmailPayload
+from shared.knowledge.html_text import html_to_text
 
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 MAX_TEXT_CHARS = 100_000
@@ -20,33 +20,6 @@ MAX_TEXT_CHARS = 100_000
 
 class MalformedEmail(ValueError):
     pass
-
-
-class _TextOfHtml(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: object) -> None:
-        if tag in ("script", "style"):
-            self._skip += 1
-        elif tag in ("br", "p", "div", "tr", "li", "blockquote"):
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style") and self._skip:
-            self._skip -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
-
-
-def _html_to_text(html: str) -> str:
-    parser = _TextOfHtml()
-    parser.feed(html)
-    return re.sub(r"\n{3,}", "\n\n", "".join(parser.parts)).strip()
 
 
 def _decoded_text(part: EmailMessage) -> str:
@@ -58,7 +31,7 @@ def _decoded_text(part: EmailMessage) -> str:
         content = raw.decode("utf-8", "replace")
     if isinstance(content, bytes):
         content = content.decode("utf-8", "replace")
-    return content if part.get_content_subtype() != "html" else _html_to_text(content)
+    return content if part.get_content_subtype() != "html" else html_to_text(content)
 
 
 def _header(message: EmailMessage, name: str) -> str | None:

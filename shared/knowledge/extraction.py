@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import filetype
 from charset_normalizer import from_bytes
 
+from shared.knowledge.html_text import parse_html
+
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 KIND_CONTENT_TYPES = {
@@ -185,11 +187,7 @@ def _csv(data: bytes) -> list[Section]:
 
 
 def _html(data: bytes) -> list[Section]:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(decode_text(data), "html.parser")
-    for tag in soup(["script", "style", "noscript", "nav", "footer", "header", "form"]):
-        tag.decompose()
+    soup = parse_html(decode_text(data))
     sections, heading, lines = [], (soup.title.get_text(strip=True) if soup.title else ""), []
     for element in soup.find_all(["h1", "h2", "h3", "h4", "p", "li", "td", "dt", "dd", "pre"]):
         text = element.get_text(" ", strip=True)

@@ -59,3 +59,24 @@ def test_nul_characters_anywhere_in_a_mail_are_dropped_not_stored():
     parsed = parse_email(raw)
     assert (parsed.from_name, parsed.subject, parsed.message_id) == ("Anna", "Zamówienie", "<q@mail.pl>")
     assert parsed.text.strip() == "Dzień dobry, a literal \\u0000 stays"
+
+
+def _html_only_mail(html: str) -> bytes:
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"] = "Jan <jan@example.pl>"
+    message["To"] = "sklep@example.pl"
+    message["Subject"] = "Pytanie"
+    message["Message-ID"] = "<html1@example.pl>"
+    message.set_content(html, subtype="html")
+    return bytes(message)
+
+
+def test_an_html_only_mail_becomes_readable_text():
+    email = parse_email(_html_only_mail(
+        "<html><head><title>Mail</title><style>p {color: red}</style></head><body>"
+        "<div>Dzień&nbsp;dobry,<br>czy macie <b>rozmiar</b> 42?</div>"
+        "<script>track()</script><p>Pozdrawiam</p><table><tr><td>Zamówienie</td><td>1234</td></tr></table>"
+        "</body></html>"))
+    assert email.text == "Dzień dobry,\nczy macie rozmiar 42?\n\nPozdrawiam\n\nZamówienie 1234"
