@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.ai.language import DEFAULT_LANGUAGE, LANGUAGES, REPLY_INSTRUCTIONS, detect, detect_language
+from shared.ai.language import DEFAULT_LANGUAGE, LANGUAGES, REPLY_INSTRUCTIONS, Detection, detect, detect_language
 from tests.ai.language_cases import CASES
 
 
@@ -15,7 +15,7 @@ def test_detects_the_customers_language(text: str, previous: str | None, expecte
 
 @pytest.mark.parametrize("text", ["", "   ", "ok", "👍🙂", "12345", "https://allegro.pl/oferta/123", "a@b.pl"])
 def test_contentless_messages_fall_back_without_confidence(text: str) -> None:
-    assert detect(text) == detect(text, None)
+    assert detect(text) == Detection(DEFAULT_LANGUAGE, 0.0, fallback=True)
     result = detect(text, "hu")
     assert (result.language, result.confidence, result.fallback) == ("hu", 0.0, True)
     assert detect_language(text) == DEFAULT_LANGUAGE
@@ -31,8 +31,13 @@ def test_a_confident_long_message_overrides_the_previous_language() -> None:
 
 
 def test_polish_letters_decide_a_short_message() -> None:
-    assert detect("Dzięki", previous="en") == detect("Dzięki", previous="en")
+    # Two words of evidence at most, yet "ę" is Polish only: it outweighs the conversation's English.
+    result = detect("Dzięki", previous="en")
+    assert result.language == "pl" and not result.fallback and result.confidence >= 0.9
     assert detect_language("Dzięki", previous="en") == "pl"
+    # Without the letter the same word is no evidence, and the conversation's language stays.
+    unmarked = detect("Dzieki", previous="en")
+    assert (unmarked.language, unmarked.fallback) == ("en", True)
 
 
 def test_cyrillic_is_bulgarian() -> None:
