@@ -1,18 +1,25 @@
 """One seller flooding the embedding server with 20,000-character messages vs another seller's search.
 
     set -a; source .state/env; set +a
-    .venv/bin/python -m bench.fair_embeddings [--searches 40] [--flooders 4] [--phase-seconds 90]
+    .venv/bin/python -m bench.fair_embeddings [--searches 40] [--flooders 4] [--phase-seconds 90] [--rounds 1]
 
 Seller B has a small ready knowledge base; B's search is the production ``service.search_knowledge``
-in B's interactive lane, exactly as ``POST /kb/search`` runs it. Three phases, B searching one
-question after another in each:
+in B's interactive lane, exactly as ``POST /kb/search`` runs it. B searches one question after
+another in each phase:
 
-1. **idle** — nothing else uses the embedding server;
-2. **before** — seller A's load as it was before issue 12: ``--flooders`` concurrent workers, each
+1. **idle** — nothing else uses the embedding servers;
+2. **after** — seller A's load through ``shared.infra.embeddings.Embedder`` as the worker now calls it
+   (no lane declared: the shared background lane; texts bounded, calls gated), with the configured
+   servers: A on ``EMBEDDINGS_BASE_URL``, B on ``EMBEDDINGS_INTERACTIVE_BASE_URL`` when set;
+3. **one server** (only when ``EMBEDDINGS_INTERACTIVE_BASE_URL`` is set) — the same, but A and B on one
+   server (the interactive one, which runs at normal CPU priority): what the gates alone achieve when
+   a deployment runs a single server;
+4. **before** — seller A's load as it was before issue 12: ``--flooders`` concurrent workers, each
    embedding a whole 20,000-character message per call straight through the OpenAI client (no bound,
-   no slots, the old 30 s timeout);
-3. **after** — the same load through ``shared.infra.embeddings.Embedder`` as the worker now calls it
-   (no lane declared: the shared background lane; texts bounded, calls gated).
+   no slots, the old 30 s timeout), on the one server B also uses.
+
+Seller A's load runs in its own process, as it would in the worker: its client-side work (polling its
+slots, encoding 20k characters) does not share B's event loop.
 
 Prints B's search p50/p99 per phase and the ratio to idle; a phase stops after ``--searches``
 searches or ``--phase-seconds``. Both bench tenants are deleted afterwards.
@@ -22,8 +29,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import multiprocessing
 import time
 from dataclasses import dataclass
+
+import msgspec
 
 from openai import AsyncOpenAI
 
@@ -36,10 +47,11 @@ from bench._common import (
     publish_document,
     run_bounded,
 )
-from shared.infra.embeddings import Embedder
+from shared.infra.embeddings import Embedder, EmbeddingSettings
 from shared.infra.redis import close_redis, open_redis
 from shared.knowledge import service
 from shared.knowledge.stores import KnowledgeStores
+from shared.settings import load
 from shared.tenancy.fairness import tenant_lane
 
 QUESTIONS = ["Ile mam dni na zwrot towaru?", "Jaki jest koszt wysyłki za granicę?",
@@ -78,35 +90,69 @@ async def _searches(stores: KnowledgeStores, tenant_id, count: int, seconds: flo
     return samples
 
 
-async def _flood(call, stop: asyncio.Event, counter: list[int]) -> None:
+async def _flood(kind: str, url: str, flooders: int, stop, counts) -> None:  # noqa: ANN001 - multiprocessing proxies
+    settings = load(EmbeddingSettings)
+    if kind == "after":  # the production client, as the worker calls it (background lane), A's calls to `url`
+        embedder = Embedder(msgspec.structs.replace(settings, base_url=url))
+        call, close = (lambda: embedder.embed_queries([FLOOD_TEXT])), embedder.close
+    else:  # "before": the pre-issue client, straight to the server
+        client = AsyncOpenAI(base_url=url, api_key="x", timeout=30, max_retries=2)
+        call, close = (lambda: client.embeddings.create(model=settings.query_model, input=[FLOOD_TEXT])), client.close
+
+    async def one_caller() -> None:
+        while not stop.is_set():
+            try:
+                await call()
+                counts[0] += 1
+            except Exception:  # noqa: BLE001 - the flood's own failures (busy, timeouts) are its problem
+                counts[1] += 1
+                await asyncio.sleep(0.05)
+
+    callers = [asyncio.create_task(one_caller()) for _ in range(flooders)]
     while not stop.is_set():
-        try:
-            await call()
-            counter[0] += 1
-        except Exception:  # noqa: BLE001 - the flood's own failures (busy, timeouts) are its problem
-            counter[1] += 1
-            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05)
+    for task in callers:
+        task.cancel()
+    await asyncio.gather(*callers, return_exceptions=True)
+    await close()
 
 
-async def _phase(stores, tenant_b, args, flood_call) -> tuple[list[float], list[int], list[str]]:
-    stop, counter, failures = asyncio.Event(), [0, 0], []
-    flooders = [asyncio.create_task(_flood(flood_call, stop, counter)) for _ in range(args.flooders)] if flood_call else []
-    await asyncio.sleep(1.0 if flood_call else 0)  # let the flood queue up first
+def _flood_process(kind: str, url: str, flooders: int, stop, counts) -> None:  # noqa: ANN001
+    asyncio.run(_flood(kind, url, flooders, stop, counts))
+
+
+async def _phase(stores, tenant_b, args, flood: tuple[str, str] | None,
+                 rounds: int) -> tuple[list[float], list[int], list[str]]:
+    """B's searches while seller A floods from its own process, as A's worker would (A's client-side
+    work — polling its slots, encoding 20k characters — must not run on B's event loop)."""
+    context = multiprocessing.get_context("spawn")
+    stop, counts, failures = context.Event(), context.Array("i", 2), []
+    flooder = context.Process(target=_flood_process, args=(*flood, args.flooders, stop, counts)) if flood else None
+    if flooder:
+        flooder.start()
+        await asyncio.sleep(3.0)  # the process starts and the flood queues up first
     try:
-        return await _searches(stores, tenant_b, args.searches, args.phase_seconds, failures), counter, failures
+        searches, seconds = -(-args.searches // rounds), args.phase_seconds / rounds
+        return await _searches(stores, tenant_b, searches, seconds, failures), list(counts), failures
     finally:
         stop.set()
-        for task in flooders:
-            task.cancel()
-        await asyncio.gather(*flooders, return_exceptions=True)
+        if flooder:
+            await asyncio.to_thread(flooder.join, 60)
+            if flooder.is_alive():
+                flooder.terminate()
 
 
 async def main_async(args: argparse.Namespace) -> int:
     async with live_stores() as stores:
         await open_redis()
         tenant_a, tenant_b = await create_bench_tenant("flooder"), await create_bench_tenant("searcher")
-        before_client = AsyncOpenAI(base_url=stores.embedder.settings.base_url, api_key="x", timeout=30, max_retries=2)
-        after_embedder = Embedder()
+        settings = stores.embedder.settings
+        before_client = AsyncOpenAI(base_url=settings.base_url, api_key="x", timeout=30, max_retries=2)
+        # One server for everything (the production code otherwise): the interactive one when there are
+        # two, the one that does not run at a lower CPU priority (scripts/lib/services.sh).
+        single_url = settings.interactive_base_url or settings.base_url
+        one_server = dataclasses.replace(stores, embedder=Embedder(
+            msgspec.structs.replace(settings, base_url=single_url, interactive_base_url="")))
         try:
             chunks = [Chunk(h, t) for h, t in PASSAGES]
             # Set-up embeds with the patient pre-issue client: the stack may be busy with others' work.
@@ -115,29 +161,39 @@ async def main_async(args: argparse.Namespace) -> int:
             await publish_document(stores, tenant_b, "faq.txt", "FAQ", chunks, vectors)
             await _searches(stores, tenant_b, 5, 30, failures=[])  # warm-up
 
-            async def before() -> None:
-                await before_client.embeddings.create(model=stores.embedder.settings.query_model, input=[FLOOD_TEXT])
-
-            async def after() -> None:
-                await after_embedder.embed_queries([FLOOD_TEXT])
-
-            results = {}
+            phases = [("idle", stores, None), ("after", stores, ("after", settings.base_url))]
+            if single_url != settings.base_url:
+                phases.append(("one server", one_server, ("after", single_url)))
             # "before" last: its cancelled 20k calls keep the server busy long after the phase ends.
-            for name, call in (("idle", None), ("after", after), ("before", before)):
-                results[name] = await _phase(stores, tenant_b, args, call)
-                await asyncio.sleep(2)  # the last flood call drains
+            phases.append(("before", one_server, ("before", single_url)))
+            results: dict[str, tuple[list[float], list[int], list[str]]] = {}
+            # --rounds N repeats the phases (each with 1/N of the searches and seconds) so that other
+            # load on a shared machine falls on idle and flood phases alike; "before" only once, last.
+            for round_number in range(args.rounds):
+                for name, b_stores, call in phases:
+                    if name == "before" and round_number < args.rounds - 1:
+                        continue
+                    rounds = 1 if name == "before" else args.rounds
+                    samples, counts, failures = await _phase(b_stores, tenant_b, args, call, rounds)
+                    pooled = results.setdefault(name, ([], [0, 0], []))
+                    pooled[0].extend(samples)
+                    pooled[1][:] = [a + b for a, b in zip(pooled[1], counts, strict=True)]
+                    pooled[2].extend(failures)
+                    await asyncio.sleep(2)  # the last flood call drains
             idle99, idle50 = percentile(results["idle"][0], 99), percentile(results["idle"][0], 50)
             print(f"seller B's search while seller A floods 20,000-character messages "
                   f"({args.flooders} concurrent A callers)")
+            print(f"  after: A (background) → {settings.base_url}, B (interactive) → {single_url}; "
+                  f"one server, before: both → {single_url}")
             for name, (samples, (done, refused), failures) in results.items():
                 p50, p99 = percentile(samples, 50), percentile(samples, 99)
-                print(f"  {name:7s} n={len(samples):3d}  p50 {ms(p50):>10s}  p99 {ms(p99):>10s}  "
+                print(f"  {name:10s} n={len(samples):3d}  p50 {ms(p50):>10s}  p99 {ms(p99):>10s}  "
                       f"×{p50 / idle50:.1f} p50  ×{p99 / idle99:.1f} p99 of idle  B failed {len(failures)} "
                       f"{sorted(set(failures)) or ''}  (A: {done} calls done, {refused} refused)")
             return 0
         finally:
             await before_client.close()
-            await after_embedder.close()
+            await one_server.embedder.close()
             for tenant in (tenant_a, tenant_b):
                 await delete_bench_tenant(stores, tenant)
             await close_redis()
@@ -148,6 +204,7 @@ def main() -> int:
     parser.add_argument("--searches", type=int, default=40)
     parser.add_argument("--flooders", type=int, default=4)
     parser.add_argument("--phase-seconds", type=float, default=90)
+    parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--max-minutes", type=float, default=10)
     args = parser.parse_args()
     return run_bounded(lambda: main_async(args), args.max_minutes)

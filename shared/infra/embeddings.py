@@ -17,7 +17,11 @@ if TYPE_CHECKING:
 
 class EmbeddingSettings(Settings, frozen=True, kw_only=True):
     env_prefix: ClassVar[str] = "EMBEDDINGS_"
+    # Background work (ingestion, the reply agent in the worker) is embedded here.
     base_url: str
+    # A person waiting (kb search, curated answers: calls in an interactive lane) is embedded on its own
+    # server, so it never queues behind another seller's bulk work; empty: the same server as the rest.
+    interactive_base_url: str = ""
     api_key: str = "not-needed"
     # e5 models need "query: " / "passage: " prefixes; the server applies them per model name.
     query_model: str = "e5-query"
@@ -34,6 +38,10 @@ class EmbeddingSettings(Settings, frozen=True, kw_only=True):
     call_char_budget: int = 2000
     # Calls one seller (or the untagged background lane) may have at the server at once.
     calls_per_lane: int = 2
+    # Background calls of all sellers together at the server at once: the server runs one at a time, so
+    # more only queue there (and a queued call that times out is still computed). With one shared
+    # server it is also the most a person's call can find ahead of it.
+    background_calls: int = 1
     wait_seconds: float = 60.0  # background work (worker): bounded, but patient
     interactive_wait_seconds: float = 5.0
 
@@ -42,17 +50,20 @@ class Embedder:
     """One per process; embeds customer questions (queries) and knowledge chunks (passages)."""
 
     def __init__(self, settings: EmbeddingSettings | None = None) -> None:
+        self.settings = settings or load(EmbeddingSettings)
+        self._client: AsyncOpenAI = self._open_client(self.settings.base_url)
+        interactive_url = self.settings.interactive_base_url
+        self._interactive_client: AsyncOpenAI | None = (
+            self._open_client(interactive_url) if interactive_url and interactive_url != self.settings.base_url
+            else None)
+        self._gates: dict[str, FairGate] = {}
+        self._gate_redis: Redis | None = None
+
+    def _open_client(self, base_url: str) -> AsyncOpenAI:
         from openai import AsyncOpenAI
 
-        self.settings = settings or load(EmbeddingSettings)
-        self._client: AsyncOpenAI = AsyncOpenAI(
-            base_url=self.settings.base_url,
-            api_key=self.settings.api_key,
-            timeout=self.settings.timeout_seconds,
-            max_retries=self.settings.max_retries,
-        )
-        self._gate: FairGate | None = None
-        self._gate_redis: Redis | None = None
+        return AsyncOpenAI(base_url=base_url, api_key=self.settings.api_key,
+                           timeout=self.settings.timeout_seconds, max_retries=self.settings.max_retries)
 
     async def embed_queries(self, texts: list[str]) -> list[list[float]]:
         limit = self.settings.max_query_chars
@@ -64,30 +75,38 @@ class Embedder:
 
     async def _fair_embed(self, model: str, texts: list[str]) -> list[list[float]]:
         """Raises ``shared.tenancy.fairness.ModelServerBusy`` when no slot frees up in time."""
+        from shared.tenancy.fairness import current_lane
+
+        client, server = self._client, "embeddings"
+        if self._interactive_client is not None and current_lane().interactive:
+            # Its own server, its own slots: a person's call neither waits for nor holds back bulk work.
+            client, server = self._interactive_client, "embeddings-interactive"
         vectors: list[list[float]] = []
         for batch in batches_within(texts, self.settings.call_char_budget):
-            async with self._fair_gate().slot():
-                vectors += await self._embed(model, batch)
+            async with self._fair_gate(server).slot():
+                vectors += await self._embed(client, model, batch)
         return vectors
 
-    def _fair_gate(self) -> FairGate:
-        if self._gate is None:
+    def _fair_gate(self, server: str) -> FairGate:
+        if server not in self._gates:
             from shared.infra.redis import make_redis
             from shared.tenancy.fairness import FairGate
 
-            self._gate_redis = make_redis()
-            self._gate = FairGate(self._gate_redis, "embeddings", per_lane=self.settings.calls_per_lane,
-                                  wait_seconds=self.settings.wait_seconds,
-                                  interactive_wait_seconds=self.settings.interactive_wait_seconds,
-                                  hold_seconds=self.settings.timeout_seconds * (self.settings.max_retries + 1) + 5)
-        return self._gate
+            if self._gate_redis is None:
+                self._gate_redis = make_redis()
+            self._gates[server] = FairGate(
+                self._gate_redis, server, per_lane=self.settings.calls_per_lane,
+                background_total=self.settings.background_calls, wait_seconds=self.settings.wait_seconds,
+                interactive_wait_seconds=self.settings.interactive_wait_seconds,
+                hold_seconds=self.settings.timeout_seconds * (self.settings.max_retries + 1) + 5)
+        return self._gates[server]
 
-    async def _embed(self, model: str, texts: list[str]) -> list[list[float]]:
+    async def _embed(self, client: AsyncOpenAI, model: str, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
         started = time.perf_counter()
         try:
-            response = await self._client.embeddings.create(model=model, input=texts)
+            response = await client.embeddings.create(model=model, input=texts)
         except Exception:
             observe_embedding_call(time.perf_counter() - started, "error")
             raise
@@ -102,6 +121,8 @@ class Embedder:
 
     async def close(self) -> None:
         await self._client.close()
+        if self._interactive_client is not None:
+            await self._interactive_client.close()
         if self._gate_redis is not None:
             await self._gate_redis.aclose()
 

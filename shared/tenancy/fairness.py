@@ -3,8 +3,10 @@
 A local embedding server runs one inference at a time, so whoever queues the most text decides how
 long everyone else waits. Each call therefore takes a slot of its *lane* first — the seller's lane when
 the caller declared one with ``tenant_lane(tenant_id)``, else the shared background lane — so one
-seller never has more than ``per_lane`` calls queued at the server. Interactive calls (a person
-waiting: kb search, curated-answer match) go first: background calls do not start while one waits.
+seller never has more than ``per_lane`` calls queued at the server. Background calls of all lanes
+together may also be capped (``background_total``), so they do not pile up at a server that runs one
+at a time. Interactive calls (a person waiting: kb search, curated-answer match) go first: background
+calls do not start while one waits, so with a cap of 1 a person's call finds at most one ahead of it.
 Waiting is bounded: past ``wait_seconds`` the call fails fast with ``ModelServerBusy`` instead of
 queueing behind another seller. Slots are redis-py locks with an expiry, so a crashed holder frees
 its slot after ``hold_seconds``. If Redis itself is unreachable the gate lets calls through: fairness
@@ -20,7 +22,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -30,6 +32,10 @@ from shared.tenancy.ids import parse_tenant_id
 logger = logging.getLogger("bokai.fairness")
 BACKGROUND_LANE = "background"
 _POLL_SECONDS = 0.02
+# Background callers poll less often: several of them polling Redis every 20 ms is itself CPU work on a
+# small machine, and a call that runs for a second loses little to a slower hand-over.
+_BACKGROUND_POLL_SECONDS = 0.05
+_TICKET_MS = 3000
 
 
 @dataclass(frozen=True)
@@ -67,11 +73,13 @@ class ModelServerBusy(Exception):
 
 
 class FairGate:
-    def __init__(self, redis: Redis, server: str, *, per_lane: int = 2, wait_seconds: float = 20.0,
-                 interactive_wait_seconds: float = 5.0, hold_seconds: float = 60.0) -> None:
+    def __init__(self, redis: Redis, server: str, *, per_lane: int = 2, background_total: int | None = None,
+                 wait_seconds: float = 20.0, interactive_wait_seconds: float = 5.0,
+                 hold_seconds: float = 60.0) -> None:
         self._redis = redis
         self._server = server
         self.per_lane = per_lane
+        self.background_total = background_total
         self.wait_seconds = wait_seconds
         self.interactive_wait_seconds = interactive_wait_seconds
         self.hold_seconds = hold_seconds
@@ -84,6 +92,9 @@ class FairGate:
             prefix = f"fair:{self._server}:lane:{lane.name}"
         return [f"{prefix}:slot:{i}" for i in range(self.per_lane)]
 
+    def _background_slot_names(self) -> list[str]:
+        return [f"fair:{self._server}:background:slot:{i}" for i in range(self.background_total or 0)]
+
     @property
     def _interactive_key(self) -> str:
         return f"fair:{self._server}:interactive-waiting"
@@ -92,23 +103,23 @@ class FairGate:
     async def slot(self) -> AsyncIterator[None]:
         lane = current_lane()
         deadline = time.monotonic() + (self.interactive_wait_seconds if lane.interactive else self.wait_seconds)
-        lock = None
+        locks: list = []
         announced = False
         try:
             if lane.interactive:
                 # Raised while the interactive call waits *and* runs: background work starts after it.
                 await self._announce(+1)
                 announced = True
-            lock = await self._acquire(lane, deadline)
+            locks = await self._acquire(lane, deadline)
         except RedisError:
             logger.warning("fairness gate for %s unavailable (Redis); calling without it", self._server)
         except ModelServerBusy:
-            await self._release(None, announced)
+            await self._release([], announced)
             raise
         try:
             yield
         finally:
-            await self._release(lock, announced)
+            await self._release(locks, announced)
 
     async def _announce(self, delta: int) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -116,25 +127,83 @@ class FairGate:
             pipe.expire(self._interactive_key, int(self.hold_seconds))
             await pipe.execute()
 
-    async def _release(self, lock, announced: bool) -> None:  # noqa: ANN001 - redis.asyncio.lock.Lock
+    async def _release(self, locks: list, announced: bool) -> None:  # redis.asyncio.lock.Lock
         try:
-            if lock is not None:
+            for lock in locks:
                 await lock.release()
             if announced:
                 await self._announce(-1)
         except RedisError:
             pass  # expired or Redis gone: the expiries free both
 
-    async def _acquire(self, lane: Lane, deadline: float):  # noqa: ANN202 - redis.asyncio.lock.Lock
-        locks = [self._redis.lock(n, timeout=self.hold_seconds, blocking=False) for n in self._slot_names(lane)]
+    def _locks(self, names: list[str]) -> list:
+        return [self._redis.lock(n, timeout=self.hold_seconds, blocking=False) for n in names]
+
+    async def _acquire(self, lane: Lane, deadline: float) -> list:  # redis.asyncio.lock.Lock
+        """The lane's slot, plus for a background call one of the shared background slots (both or none:
+        a call waiting for a background slot must not keep its lane's slot from the lane's other calls)."""
+        lane_locks = self._locks(self._slot_names(lane))
+        queued = not lane.interactive and bool(self.background_total)
+        shared_locks = self._locks(self._background_slot_names()) if queued else []
+        ticket, arrival = uuid4().hex, time.time()
+        try:
+            while True:
+                my_turn = await self._my_turn(ticket, arrival) if queued else True
+                if my_turn and (lane.interactive or not await self._interactive_waiting()):
+                    held = await self._first_free(lane_locks)
+                    if held is not None and not queued:
+                        return [held]
+                    if held is not None:
+                        shared = await self._first_free(shared_locks)
+                        if shared is not None:
+                            return [held, shared]
+                        await self._release([held], announced=False)
+                if time.monotonic() >= deadline:
+                    raise ModelServerBusy(f"{self._server} is busy; try again in a moment")
+                await asyncio.sleep(_POLL_SECONDS if lane.interactive else _BACKGROUND_POLL_SECONDS)
+        finally:
+            if queued:
+                await self._leave_queue(ticket)
+
+    # The shared background slots go in arrival order: a seller whose calls follow one another (a long
+    # document, batch after batch) would otherwise win every race for a freed slot against a seller
+    # polling for it. Waiters queue in a sorted set by arrival time; only the oldest
+    # ``background_total`` may take a slot. A waiter that stops polling (crashed) loses its
+    # ``_TICKET_MS`` heartbeat and is dropped by the next poller; one merely slow rejoins at its place.
+    @property
+    def _queue_key(self) -> str:
+        return f"fair:{self._server}:background:queue"
+
+    def _ticket_key(self, ticket: str | bytes) -> str:
+        return f"fair:{self._server}:background:waiter:{ticket.decode() if isinstance(ticket, bytes) else ticket}"
+
+    async def _my_turn(self, ticket: str, arrival: float) -> bool:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.set(self._ticket_key(ticket), 1, px=_TICKET_MS)
+            pipe.zadd(self._queue_key, {ticket: arrival}, nx=True)
+            pipe.expire(self._queue_key, int(self.wait_seconds + self.hold_seconds))
+            await pipe.execute()
         while True:
-            if lane.interactive or not await self._interactive_waiting():
-                for lock in locks:
-                    if await lock.acquire(blocking=False):
-                        return lock
-            if time.monotonic() >= deadline:
-                raise ModelServerBusy(f"{self._server} is busy; try again in a moment")
-            await asyncio.sleep(_POLL_SECONDS)
+            head = await self._redis.zrange(self._queue_key, 0, (self.background_total or 1) - 1)
+            alive = await self._redis.mget([self._ticket_key(waiter) for waiter in head]) if head else []
+            gone = [waiter for waiter, beat in zip(head, alive, strict=True) if beat is None]
+            if not gone:
+                return ticket in {w.decode() if isinstance(w, bytes) else w for w in head}
+            await self._redis.zrem(self._queue_key, *gone)
+
+    async def _leave_queue(self, ticket: str) -> None:
+        try:
+            await self._redis.zrem(self._queue_key, ticket)
+            await self._redis.delete(self._ticket_key(ticket))
+        except RedisError:
+            pass  # the heartbeat expires and the next poller drops the ticket
+
+    @staticmethod
+    async def _first_free(locks: list):  # noqa: ANN205 - redis.asyncio.lock.Lock | None
+        for lock in locks:
+            if await lock.acquire(blocking=False):
+                return lock
+        return None
 
     async def _interactive_waiting(self) -> bool:
         waiting = await self._redis.get(self._interactive_key)
