@@ -1,13 +1,16 @@
 """deploy/grafana/bokai.json is a valid dashboard that queries only metrics the components export.
 
 Our own metrics (bokai_*) are checked against what a running worker (WORKER_METRICS=1, its
-exporter port) and a running function (/metrics) actually serve; components not run here keep a
-list taken from their sources.
+exporter port) and a running function (/metrics) actually serve, the watchdog's (http_*) against
+a running of-watchdog; the OpenFaaS gateway's and dramatiq's are read from their sources as
+installed here (the gateway's Go module, pinned through scripts/go-tools, and dramatiq's
+Prometheus middleware). Only vLLM, which the local stack does not run, keeps a list.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import os
 import re
@@ -23,27 +26,52 @@ from tests.deploy.watchdog import start_watchdog
 from tests.support import free_port, serve
 from tests.tenancy.seed import seed_tenant
 
-# Names as the components define them (histograms are queried as <name>_bucket):
-EXTERNAL_METRICS = {
-    # of-watchdog metrics server, port 8081 (openfaas/of-watchdog metrics/metrics.go; also checked
-    # against a running watchdog below)
-    "http_requests_total", "http_request_duration_seconds", "http_requests_in_flight",
-    # OpenFaaS gateway (openfaas/faas gateway/metrics/metrics.go, exporter.go)
-    "gateway_function_invocation_total", "gateway_functions_seconds", "gateway_service_count",
-    "gateway_function_invocation_started",
-    # dramatiq Prometheus middleware, port 9191 (read from the installed dramatiq/middleware/prometheus.py;
-    # its labelled series appear only once messages ran, so they are not all on a fresh scrape page)
-    "dramatiq_messages_total", "dramatiq_message_errors_total", "dramatiq_message_retries_total",
-    "dramatiq_message_rejects_total", "dramatiq_messages_inprogress", "dramatiq_delayed_messages_inprogress",
-    "dramatiq_message_duration_milliseconds",
-    # vLLM /metrics (docs.vllm.ai "Production Metrics", V1 engine)
+# vLLM /metrics (docs.vllm.ai "Production Metrics", V1 engine): production serves replies with
+# vLLM, the local stack with llama-cpp, so these names cannot be read from anything installed here.
+VLLM_METRICS = {
     "vllm:num_requests_running", "vllm:num_requests_waiting", "vllm:kv_cache_usage_perc",
     "vllm:time_to_first_token_seconds", "vllm:e2e_request_latency_seconds",
     "vllm:prompt_tokens_total", "vllm:generation_tokens_total",
 }
+_PROMETHEUS_OPTS = re.compile(r"prometheus\.\w+Opts\{(.*?)\n\s*\}", re.S)
+_OPTS_FIELD = re.compile(r'\b(Namespace|Subsystem|Name):\s*"([^"]*)"')
+
+
+def names_in_go_source(source: str) -> set[str]:
+    """Metric names a Go file defines with prometheus.*Opts{Namespace, Subsystem, Name}."""
+    names = set()
+    for opts in _PROMETHEUS_OPTS.findall(source):
+        fields = dict(_OPTS_FIELD.findall(opts))
+        names.add("_".join(fields[k] for k in ("Namespace", "Subsystem", "Name") if fields.get(k)))
+    return names
+
+
+def openfaas_gateway_metrics() -> set[str]:
+    """From the OpenFaaS gateway's own source (gateway/metrics/metrics.go) in the Go module cache:
+    scripts/go-tools/go.mod pins it (faas-cli depends on it), so `scripts/stack up` downloads it."""
+    version = re.search(r"github\.com/openfaas/faas/gateway (\S+)",
+                        (ROOT / "scripts" / "go-tools" / "go.mod").read_text()).group(1)
+    go = subprocess.run(["go", "env", "GOMODCACHE"], capture_output=True, text=True)
+    cache = go.stdout.strip() if go.returncode == 0 and go.stdout.strip() else os.path.expanduser("~/go/pkg/mod")
+    source = os.path.join(cache, f"github.com/openfaas/faas/gateway@{version}", "metrics", "metrics.go")
+    assert os.path.exists(source), f"{source} missing: scripts/stack up installs faas-cli and its modules"
+    with open(source) as handle:
+        return names_in_go_source(handle.read())
+
+
+def dramatiq_metrics() -> set[str]:
+    """From the installed dramatiq's Prometheus middleware (the worker's exporter, port 9191)."""
+    with open(importlib.util.find_spec("dramatiq.middleware.prometheus").origin) as handle:
+        return set(re.findall(r'prom\.(?:Counter|Gauge|Histogram|Summary)\(\s*"([^"]+)"', handle.read()))
+
+
+def external_metrics() -> set[str]:
+    return openfaas_gateway_metrics() | dramatiq_metrics() | VLLM_METRICS
 
 
 def dashboard_metrics() -> set[str]:
+    # Histograms are queried as <name>_bucket; names that end so by themselves stay whole.
+    known = external_metrics()
     dashboard = json.loads((ROOT / "deploy" / "grafana" / "bokai.json").read_text())
     exprs = [t["expr"] for panel in dashboard["panels"] for t in panel["targets"]]
     assert exprs and len({p["id"] for p in dashboard["panels"]}) == len(dashboard["panels"])
@@ -52,7 +80,7 @@ def dashboard_metrics() -> set[str]:
         # every selector carries a label matcher, so a metric name is what stands before "{"
         names = re.findall(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\{", expr)
         assert names, expr
-        used |= {n if n in EXTERNAL_METRICS else re.sub(r"_(bucket|sum|count)$", "", n) for n in names}
+        used |= {n if n in known else re.sub(r"_(bucket|sum|count)$", "", n) for n in names}
     return used
 
 
@@ -65,7 +93,9 @@ def exported_names(exposition: str) -> set[str]:
 
 def test_dashboard_queries_only_known_metrics_and_covers_every_component():
     used = dashboard_metrics()
-    assert {n for n in used if not n.startswith("bokai_")} <= EXTERNAL_METRICS
+    # bokai_* and http_* are checked against running processes below.
+    others = {n for n in used if not n.startswith(("bokai_", "http_"))}
+    assert others <= external_metrics(), sorted(others - external_metrics())
     families = {name.split("_")[0].split(":")[0] for name in used}
     assert {"gateway", "http", "dramatiq", "vllm", "bokai"} <= families, "one panel group per component"
 
@@ -121,3 +151,20 @@ def test_watchdog_panels_query_metrics_a_running_of_watchdog_serves(tmp_path):
         watchdog.stop()
     assert queried, "the dashboard has watchdog panels"
     assert queried <= exported_names(page), sorted(queried - exported_names(page))
+
+
+def test_gateway_names_are_read_from_the_go_source():
+    # The reader itself: names joined from their parts, a bare Name kept, nothing else picked up.
+    source = '''
+    a := prometheus.NewCounterVec(prometheus.CounterOpts{
+            Namespace: "gateway",
+            Subsystem: "function",
+            Name:      "invocation_total",
+    }, []string{"code"})
+    b := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+            Name: "gateway_functions_seconds",
+            Help: "Name: \\"not_this\\"",
+    }, nil)
+    '''
+    assert names_in_go_source(source) == {"gateway_function_invocation_total", "gateway_functions_seconds"}
+    assert {"gateway_function_invocation_total", "gateway_service_count"} <= openfaas_gateway_metrics()
