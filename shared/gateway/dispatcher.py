@@ -63,12 +63,12 @@ class FunctionGateway:
             return
         path: str = scope.get("path", "")
         if path == "/healthz":
-            await self._json(send, 200, {"status": "ok", "functions": sorted(self.functions)})
+            await send_json(send, 200, {"status": "ok", "functions": sorted(self.functions)})
             return
         name, rest = self._split(path)
         app = self.functions.get(name) if name else None
         if app is None:
-            await self._json(send, 404, {"detail": f"no function at {path!r}; try /function/<name>"})
+            await send_json(send, 404, {"detail": f"no function at {path!r}; try /function/<name>"})
             return
         child = dict(scope)
         child["path"] = rest
@@ -100,10 +100,11 @@ class FunctionGateway:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    @staticmethod
-    async def _json(send: Any, status: int, body: dict[str, Any]) -> None:
-        payload = json.dumps(body).encode()
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(payload)).encode())]})
-        await send({"type": "http.response.body", "body": payload})
+
+async def send_json(send: Any, status: int, body: dict[str, Any]) -> None:
+    """A whole JSON response on a raw ASGI ``send`` (both gateways answer their own errors so)."""
+    payload = json.dumps(body).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(payload)).encode())]})
+    await send({"type": "http.response.body", "body": payload})

@@ -9,12 +9,13 @@ buffered). A watchdog that is down is a 502, one that does not answer within ``u
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import httpx2
+
+from shared.gateway.dispatcher import send_json
 
 Scope = dict[str, Any]
 
@@ -39,12 +40,12 @@ class ProxyGateway:
             return
         path: str = scope.get("path", "")
         if path == "/healthz":
-            await _json(send, 200, {"status": "ok", "functions": sorted(self.upstreams)})
+            await send_json(send, 200, {"status": "ok", "functions": sorted(self.upstreams)})
             return
         name, _ = split_function_path(path)
         upstream = self.upstreams.get(name) if name else None
         if upstream is None:
-            await _json(send, 404, {"detail": f"no function at {path!r}; try /function/<name>"})
+            await send_json(send, 404, {"detail": f"no function at {path!r}; try /function/<name>"})
             return
         # The raw path keeps the caller's percent-encoding (an encoded "/" stays encoded).
         _, rest = split_function_path((scope.get("raw_path") or path.encode()).decode("latin-1"))
@@ -70,10 +71,10 @@ class ProxyGateway:
         try:
             response = await self._client.send(request, stream=True)
         except httpx2.TimeoutException:
-            await _json(send, 504, {"detail": f"function {name} did not answer in time"})
+            await send_json(send, 504, {"detail": f"function {name} did not answer in time"})
             return
         except httpx2.TransportError:
-            await _json(send, 502, {"detail": f"function {name} is not running (its watchdog refused the connection)"})
+            await send_json(send, 502, {"detail": f"function {name} is not running (its watchdog refused the connection)"})
             return
         try:
             await send({"type": "http.response.start", "status": response.status_code,
@@ -126,10 +127,3 @@ async def _request_body(receive: Any) -> AsyncIterator[bytes]:
         if not message.get("more_body", False):
             return
 
-
-async def _json(send: Any, status: int, body: dict[str, Any]) -> None:
-    payload = json.dumps(body).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(payload)).encode())]})
-    await send({"type": "http.response.body", "body": payload})
