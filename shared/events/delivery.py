@@ -66,6 +66,7 @@ class RetryLater(Exception):
 
 class _Claimed(msgspec.Struct, frozen=True):
     endpoint_id: UUID
+    event_type: str
     url: str
     # The current secret first; the one it replaced while a rotation's overlap lasts.
     secrets: tuple[bytes, ...]
@@ -113,7 +114,8 @@ async def _claim(tenant_id: UUID, delivery_id: UUID) -> _Claimed | str:
                                                        "create the endpoint again.")
         return "secret unreadable"
     body = event_body(tenant_id, row["event_id"], row["event_type"], row["created_at"], _json(row["data"]))
-    return _Claimed(row["endpoint_id"], row["url"], signing, body, str(row["event_id"]), row["attempts"])
+    return _Claimed(row["endpoint_id"], row["event_type"], row["url"], signing, body, str(row["event_id"]),
+                    row["attempts"])
 
 
 async def _record(tenant_id: UUID, sql: str, *args) -> UUID | None:
@@ -121,7 +123,7 @@ async def _record(tenant_id: UUID, sql: str, *args) -> UUID | None:
         return await tx_connection().fetchval(sql, *args)
 
 
-def _headers(claimed: _Claimed, event_type: str) -> dict[str, str]:
+def _headers(claimed: _Claimed) -> dict[str, str]:
     # Signed exactly like the generic channel's reply callbacks (one signer for every webhook); during a
     # rotation also with the previous secret: "sha256=<new>, sha256=<previous>", as `verify` accepts.
     current, *previous = claimed.secrets
@@ -129,15 +131,15 @@ def _headers(claimed: _Claimed, event_type: str) -> dict[str, str]:
     timestamp = signed[TIMESTAMP_HEADER]
     signed[SIGNATURE_HEADER] = ", ".join([signed[SIGNATURE_HEADER],
                                           *(sign(secret, timestamp, claimed.body) for secret in previous)])
-    return {"Content-Type": "application/json", "User-Agent": USER_AGENT, "X-BokAI-Event": event_type,
+    return {"Content-Type": "application/json", "User-Agent": USER_AGENT, "X-BokAI-Event": claimed.event_type,
             "Idempotency-Key": claimed.event_id, **signed}
 
 
-async def _post(claimed: _Claimed, event_type: str, settings: EventWebhookSettings) -> httpx2.Response:
+async def _post(claimed: _Claimed, settings: EventWebhookSettings) -> httpx2.Response:
     timeout = httpx2.Timeout(settings.timeout_seconds, connect=settings.connect_timeout_seconds)
     # One client per call: endpoints are many sellers' hosts, and a redirect could lead anywhere.
     async with httpx2.AsyncClient(timeout=timeout, follow_redirects=False) as client:
-        return await client.post(claimed.url, content=claimed.body, headers=_headers(claimed, event_type))
+        return await client.post(claimed.url, content=claimed.body, headers=_headers(claimed))
 
 
 async def deliver(tenant_id: UUID | str, delivery_id: UUID | str) -> str:
@@ -147,14 +149,13 @@ async def deliver(tenant_id: UUID | str, delivery_id: UUID | str) -> str:
     claimed = await _claim(tenant_id, delivery_id)
     if isinstance(claimed, str):
         return claimed
-    event_type = msgspec.json.decode(claimed.body)["type"]
     delay = backoff_ms(claimed.attempts, settings)
     try:
         await check_url(claimed.url, settings)
-        response = await _post(claimed, event_type, settings)
+        response = await _post(claimed, settings)
     except UnsafeUrl as refused:
         # Checked again at every attempt: a host name may have been pointed at a private address since.
-        await _record(tenant_id, _FAILED, delivery_id, str(refused))
+        await _fail_endpoint(tenant_id, delivery_id, str(refused))
         return "refused"
     except (UnresolvableUrl, httpx2.HTTPError) as problem:
         reason = str(problem) if isinstance(problem, UnresolvableUrl) else f"no answer ({type(problem).__name__})"
@@ -167,7 +168,8 @@ async def deliver(tenant_id: UUID | str, delivery_id: UUID | str) -> str:
             await tx_connection().execute("UPDATE event_endpoints SET failing_since = NULL WHERE id = $1 "
                                           "AND failing_since IS NOT NULL", endpoint_id)
             await tx_connection().execute(_TRIM_LOG, tenant_id, settings.keep_log_days)
-        logger.info("event delivery %s (%s) delivered, attempt %d", delivery_id, event_type, claimed.attempts)
+        logger.info("event delivery %s (%s) delivered, attempt %d", delivery_id, claimed.event_type,
+                    claimed.attempts)
         return "delivered"
     reason = f"the endpoint answered HTTP {response.status_code}"
     await _record(tenant_id, _NOT_YET, delivery_id, response.status_code, reason)
@@ -175,13 +177,17 @@ async def deliver(tenant_id: UUID | str, delivery_id: UUID | str) -> str:
     raise RetryLater(reason, delay)
 
 
-async def give_up(tenant_id: UUID | str, delivery_id: UUID | str) -> None:
-    """Retries exhausted: the delivery stays in the log as failed and its endpoint is marked failing."""
-    tenant_id, delivery_id = parse_tenant_id(tenant_id), UUID(str(delivery_id))
+async def _fail_endpoint(tenant_id: UUID, delivery_id: UUID, reason: str | None) -> None:
+    """The delivery stays in the log as failed and its endpoint is marked failing."""
     async with tenant_tx(tenant_id):
-        endpoint_id = await tx_connection().fetchval(_FAILED, delivery_id, None)
+        endpoint_id = await tx_connection().fetchval(_FAILED, delivery_id, reason)
         if endpoint_id is None:
             return  # delivered, or failed already, in the meantime
         await tx_connection().execute(
             "UPDATE event_endpoints SET failing_since = COALESCE(failing_since, now()) WHERE id = $1", endpoint_id)
-    logger.warning("event delivery %s gave up; endpoint %s marked failing", delivery_id, endpoint_id)
+    logger.warning("event delivery %s failed; endpoint %s marked failing", delivery_id, endpoint_id)
+
+
+async def give_up(tenant_id: UUID | str, delivery_id: UUID | str) -> None:
+    """Retries exhausted (the last attempt's error stays as the delivery's last error)."""
+    await _fail_endpoint(parse_tenant_id(tenant_id), UUID(str(delivery_id)), None)

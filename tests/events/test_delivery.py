@@ -12,16 +12,18 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
-from shared.channels.tables import ChannelAccount
 from shared.channels.connection import mark_dead
+from shared.channels.tables import ChannelAccount
 from shared.conversations import replies
 from shared.conversations.handoff import leave_for_human
 from shared.events import service
+from shared.events.delivery import deliver
+from shared.events.emit import stage_event
 from shared.events.tables import EventDelivery
 from shared.knowledge.ingestion import ingest_document
 from shared.knowledge.stores import KnowledgeStores
 from shared.knowledge.tables import KnowledgeDocument
-from shared.tenancy.db import tenant_tx
+from shared.tenancy.db import tenant_tx, tx_connection
 from tests.conversations.support import ROOT, SECRET, customer_writes, generic_channel, reply_row, wait_for
 from tests.events.receiver import EventReceiver, listening, verify
 from tests.events.support import LOCAL, EventWorker, add_endpoint, deliveries, fresh_seller
@@ -314,3 +316,19 @@ async def test_the_readme_recipe_accepts_our_deliveries_and_nothing_forged(worke
     assert genuine(receiver.secret, headers, call.body)
     assert not genuine("whsec_someone-else", headers, call.body)
     assert not genuine(receiver.secret, headers, call.body.replace(b"defect", b"angry"))
+
+
+async def test_an_address_that_turned_private_is_refused_at_delivery_and_the_endpoint_fails(monkeypatch):
+    seller = await fresh_seller("ev-rebind")
+    endpoint_id, _ = await add_endpoint(seller.tenant_id, "https://hooks.sklep-lodz.pl/events")
+    async with tenant_tx(seller.tenant_id):
+        # What a host name re-pointed at our own network looks like by the time we deliver.
+        await tx_connection().execute("UPDATE event_endpoints SET url = 'https://127.0.0.1/events'")
+        [job] = await stage_event(seller.tenant_id, "channel.broken", {"channelAccountId": "a-1"})
+    monkeypatch.setenv("EVENTS_WEBHOOK_ALLOW_PRIVATE_URLS", "false")  # production rules
+
+    assert await deliver(seller.tenant_id, job.args[1]) == "refused"
+    [entry] = await deliveries(seller.tenant_id)
+    assert (entry.status, entry.attempts, entry.response_code) == ("failed", 1, None)
+    assert "public address" in entry.last_error
+    assert (await service.get_endpoint(seller.tenant_id, endpoint_id)).state == "failing"

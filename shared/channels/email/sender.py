@@ -8,9 +8,7 @@ key, so a retried send carries the same id and the receiving side can tell the c
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import ipaddress
 import json
 import uuid
 from datetime import datetime, timezone
@@ -23,6 +21,7 @@ import aiosmtplib
 
 from shared.channels import amazon
 from shared.channels.credentials import CredentialCipher, CredentialsError
+from shared.channels.destinations import ensure_public_host
 from shared.channels.email import EMAIL_META_KEY, sent_folder
 from shared.channels.errors import PAUSED_MESSAGE
 from shared.channels.senders import (
@@ -52,13 +51,7 @@ async def check_smtp_destination(host: str | None, port: int, settings: EmailCha
         return
     if port not in SMTP_PORTS:
         raise PermanentDeliveryError(f"SMTP port {port} is not allowed; use 587, 465, 25 or 2525.")
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port)
-    except OSError:
-        raise TransientDeliveryError(f"cannot resolve {host}") from None
-    for info in infos:
-        if not ipaddress.ip_address(info[4][0]).is_global:
-            raise PermanentDeliveryError("The SMTP host of your email channel points to a private network "
+    await ensure_public_host(host, port, "The SMTP host of your email channel points to a private network "
                                          "address; use your mail provider's public host name.")
 
 
