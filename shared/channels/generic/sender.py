@@ -9,8 +9,6 @@ delivery be confirmed instead of ending as "delivery uncertain".
 
 from __future__ import annotations
 
-import asyncio
-import ipaddress
 import uuid
 from datetime import datetime, timezone
 from typing import ClassVar
@@ -21,6 +19,7 @@ import httpx2
 import msgspec
 
 from shared.channels.credentials import CredentialCipher, CredentialsError
+from shared.channels.destinations import ensure_public_host
 from shared.channels.errors import PAUSED_MESSAGE
 from shared.channels.http import retry_after_seconds
 from shared.channels.senders import (
@@ -104,14 +103,8 @@ async def _check_destination(url: str, settings: GenericChannelSettings) -> None
         return
     if parts.scheme != "https":
         raise PermanentDeliveryError("The callback URL of your shop channel must use https.")
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(parts.hostname, parts.port or 443)
-    except OSError:
-        raise TransientDeliveryError(f"cannot resolve {parts.hostname}") from None
-    for info in infos:
-        if not ipaddress.ip_address(info[4][0]).is_global:
-            raise PermanentDeliveryError("The callback URL of your shop channel points to a private "
-                                         "network address; use your shop's public address.")
+    await ensure_public_host(parts.hostname, parts.port or 443, "The callback URL of your shop channel points "
+                             "to a private network address; use your shop's public address.")
 
 
 def _client(settings: GenericChannelSettings) -> httpx2.AsyncClient:
