@@ -128,13 +128,12 @@ class FairGate:
             await pipe.execute()
 
     async def _release(self, locks: list, announced: bool) -> None:  # redis.asyncio.lock.Lock
-        try:
-            for lock in locks:
-                await lock.release()
-            if announced:
-                await self._announce(-1)
-        except RedisError:
-            pass  # expired or Redis gone: the expiries free both
+        # Each on its own: one slot that expired meanwhile must not keep the other held.
+        for undo in [lock.release for lock in locks] + ([lambda: self._announce(-1)] if announced else []):
+            try:
+                await undo()
+            except RedisError:
+                pass  # expired or Redis gone: the expiries free them
 
     def _locks(self, names: list[str]) -> list:
         return [self._redis.lock(n, timeout=self.hold_seconds, blocking=False) for n in names]
