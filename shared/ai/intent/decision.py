@@ -3,7 +3,8 @@
 Only an answerable information request may be sent without a person (an allow-list, not a block
 list). Layers, cheapest first, each able only to make the decision more cautious:
 1. rules (`shared.ai.handoff`, `injection`): high-precision phrases → hand off with their reason;
-2. the trained classifier over the e5 query embedding the agent computes anyway:
+2. the trained classifier over the e5 query embedding the agent computes anyway and the message's
+   character n-grams (`model`):
    p(needs a person) ≥ handoff threshold → hand off; ≥ human threshold → the AI may draft, a person
    approves; below → answerable;
 3. optionally an LLM check with structured output (`llm_check`), which can only escalate.
@@ -85,7 +86,7 @@ def assess(text: str, query_vector: list[float] | np.ndarray | None, *, embeddin
         model = model or load_model(embedding_model)
     except NoIntentModel:
         return Assessment("draft", UNCERTAIN_REASON, "none")
-    scores = model.intent_scores(np.asarray(query_vector, dtype=np.float64))
+    scores = model.intent_scores(np.asarray(query_vector, dtype=np.float64), text_to_classify([text]))
     p_human = model.p_human_of(scores)
     if p_human < model.human_threshold:
         top_answerable = max(ANSWERABLE, key=lambda i: scores.get(i, 0.0))
