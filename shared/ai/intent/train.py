@@ -39,7 +39,7 @@ GRID = ((10.0, 2.5),)
 WIDE_GRID = tuple((c, w) for c in (3.0, 10.0, 30.0) for w in (2.0, 3.0, 5.0))
 NGRAM_MIN_DOCS = 2  # an n-gram seen in one message only is that message's fingerprint, not a signal
 FOLDS = 5
-_PERSON = np.array([intent in NEEDS_PERSON for intent in INTENTS])
+PERSON_INTENTS = np.array([intent in NEEDS_PERSON for intent in INTENTS])
 
 
 def _classifier(c: float):  # noqa: ANN202
@@ -78,7 +78,7 @@ def _folds(y: np.ndarray):  # noqa: ANN202
     return list(StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=7).split(np.zeros(len(y)), y))
 
 
-def _full_probabilities(clf, x: np.ndarray) -> np.ndarray:  # noqa: ANN001
+def full_probabilities(clf, x: np.ndarray) -> np.ndarray:  # noqa: ANN001
     """Columns in INTENTS order, zeros for an intent a fold never saw."""
     probabilities = np.zeros((x.shape[0], len(INTENTS)))
     probabilities[:, clf.classes_] = clf.predict_proba(x)
@@ -89,10 +89,15 @@ def out_of_fold(inputs: Inputs, primary: np.ndarray, needs_human: np.ndarray, c:
                 embedding_weight: float) -> np.ndarray:
     probabilities = np.zeros((len(primary), len(INTENTS)))
     for train_idx, held_idx in _folds(needs_human):
-        vectorizer, features = inputs.fit_features(train_idx, embedding_weight)
-        clf = _classifier(c).fit(features, primary[train_idx])
-        probabilities[held_idx] = _full_probabilities(clf, inputs.features(vectorizer, held_idx, embedding_weight))
+        vectorizer, clf = fit_classifier(inputs, train_idx, primary, c, embedding_weight)
+        probabilities[held_idx] = full_probabilities(clf, inputs.features(vectorizer, held_idx, embedding_weight))
     return probabilities
+
+
+def fit_classifier(inputs: Inputs, rows: np.ndarray, primary: np.ndarray, c: float,
+                   embedding_weight: float):  # noqa: ANN201 - (fitted vectorizer, fitted classifier)
+    vectorizer, features = inputs.fit_features(rows, embedding_weight)
+    return vectorizer, _classifier(c).fit(features, primary[rows])
 
 
 def threshold_for_recall(p: np.ndarray, y: np.ndarray, caught_by_rules: np.ndarray, recall: float) -> float:
@@ -125,13 +130,13 @@ def fit(inputs: Inputs, examples: list[dataset.Example], embedding_model: str, d
     candidates = {}
     for c, embedding_weight in grid:
         oof = out_of_fold(inputs, primary, y, c, embedding_weight)
-        p_human = oof[:, _PERSON].sum(axis=1)
+        p_human = oof[:, PERSON_INTENTS].sum(axis=1)
         t = threshold_for_recall(p_human, y, ruled, TARGET_RECALL)
         candidates[c, embedding_weight] = (precision_recall(ruled | (p_human >= t), y == 1)[0], oof)
     best = max(grid, key=lambda pair: candidates[pair][0])
     best_c, embedding_weight = best
     oof = candidates[best][1]
-    p_human = oof[:, _PERSON].sum(axis=1)
+    p_human = oof[:, PERSON_INTENTS].sum(axis=1)
     human_threshold = threshold_for_recall(p_human, y, ruled, TARGET_RECALL)
     handoff_threshold = max(human_threshold, threshold_for_precision(p_human, y, HANDOFF_PRECISION, human_threshold))
     combined = precision_recall(ruled | (p_human >= human_threshold), y == 1)
@@ -165,10 +170,9 @@ def final_weights(inputs: Inputs, primary: np.ndarray, c: float,
     """The shipped weights: one fit on the whole train split; an intent it never saw can never win.
 
     The embedding's weight is folded into its coefficients, so inference uses the raw vector."""
-    vectorizer, features = inputs.fit_features(np.arange(len(primary)), embedding_weight)
-    clf = _classifier(c).fit(features, primary)
+    vectorizer, clf = fit_classifier(inputs, np.arange(len(primary)), primary, c, embedding_weight)
     ngrams = len(vectorizer.vocabulary_)
-    all_weights, biases = np.zeros((len(INTENTS), features.shape[1])), np.full(len(INTENTS), -50.0)
+    all_weights, biases = np.zeros((len(INTENTS), clf.coef_.shape[1])), np.full(len(INTENTS), -50.0)
     all_weights[clf.classes_], biases[clf.classes_] = clf.coef_, clf.intercept_
     vocabulary = tuple(sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get))
     text_features = TextFeatures(vocabulary, vectorizer.idf_.copy(), all_weights[:, :ngrams])
