@@ -162,6 +162,9 @@ class SmtpSender:
         except sent_folder.SentFolderError as unknown:
             # Still unknown: stay "sending" and ask again on the next retry (never send blindly).
             raise TransientDeliveryError(f"Sent folder not readable: {unknown}") from None
+        except PermanentDeliveryError as refused:
+            # The IMAP host may not be asked (a private address): the reply may or may not have gone.
+            raise DeliveryUnknown(f"the Sent folder cannot be asked: {refused}") from None
         if not found:
             return None
         return DeliveryReceipt(platform_message_id=message_id, delivered_at=datetime.now(timezone.utc))

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import imaplib
-import ipaddress
 import re
-import socket
 import ssl
 
-from shared.channels.senders import PermanentDeliveryError, TransientDeliveryError
+from shared.channels.destinations import ensure_public_host
+from shared.channels.senders import PermanentDeliveryError
 
 IMAP_TIMEOUT_SECONDS = 20
 IMAP_PORTS = frozenset({143, 993})
@@ -84,12 +83,8 @@ async def check_imap_destination(settings: dict, allow_private: bool) -> None:
         return
     if port not in IMAP_PORTS:
         raise PermanentDeliveryError(f"IMAP port {port} is not allowed; use 993 or 143.")
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError:
-        raise TransientDeliveryError(f"cannot resolve {host}") from None
-    if any(not ipaddress.ip_address(info[4][0]).is_global for info in infos):
-        raise PermanentDeliveryError("The IMAP host of your email channel points to a private network address.")
+    await ensure_public_host(host, port, "The IMAP host of your email channel points to a private network "
+                                         "address; use your mail provider's public host name.")
 
 
 async def in_sent_folder(settings: dict, credentials: dict, message_id: str, *, allow_private: bool) -> bool:

@@ -123,3 +123,14 @@ async def test_imap_fields_are_checked(gateway):  # noqa: F811
                          ({"imapHost": "imap.b.pl", "sentFolder": "Sent\u0007"}, "sentFolder")):
         response = await gateway.post(f"{G}/channels/email", headers=seller, json={**base, **patch})
         assert response.status_code == 400 and field in response.text, (patch, response.text)
+
+
+async def test_production_refuses_private_or_odd_imap_destinations():
+    from shared.channels.email.sent_folder import check_imap_destination
+    from shared.channels.senders import PermanentDeliveryError
+
+    for host, port, reason in (("127.0.0.1", 993, "private network"), ("10.1.2.3", 143, "private network"),
+                               ("imap.example.pl", 25, "port 25")):
+        with pytest.raises(PermanentDeliveryError, match=reason):
+            await check_imap_destination({"imapHost": host, "imapPort": port}, allow_private=False)
+    await check_imap_destination({"imapHost": "127.0.0.1", "imapPort": 1143}, allow_private=True)  # tests only
