@@ -332,3 +332,22 @@ async def test_an_address_that_turned_private_is_refused_at_delivery_and_the_end
     assert (entry.status, entry.attempts, entry.response_code) == ("failed", 1, None)
     assert "public address" in entry.last_error
     assert (await service.get_endpoint(seller.tenant_id, endpoint_id)).state == "failing"
+
+
+async def test_a_reply_whose_retries_run_out_is_announced_as_failed(worker, shop):
+    seller = await fresh_seller("ev-reply-dead")
+    receiver = EventReceiver()
+    async with listening(receiver):
+        _, receiver.secret = await add_endpoint(seller.tenant_id, receiver.url, ["reply.failed", "reply.sent"])
+        account = await generic_channel(seller.tenant_id, shop.url)
+        for _ in range(10):
+            shop.respond_with(503)  # the shop is down for longer than the reply's retries (3 in the test worker)
+        conversation, message = await customer_writes(seller.tenant_id, account, "Jest faktura?")
+        reply = await replies.manual_reply(seller.tenant_id, seller.user_id, conversation, "Tak, w paczce.")
+        [failed] = await delivered(receiver, "reply.failed")
+
+    assert failed["data"] | {"failedAt": None} == {
+        "replyId": str(reply.id), "conversationId": str(conversation), "inReplyToMessageId": str(message),
+        "platform": "generic", "reason": "retries_exhausted", "failedAt": None}
+    assert (await reply_row(seller.tenant_id, reply.id))["status"] == "failed"
+    assert receiver.of_type("reply.sent") == []
