@@ -1,11 +1,12 @@
-"""Which endpoint URLs a seller may register and we may call: the generic channel's destination check
-(public addresses only outside local runs), plus the HTTPS ports a webhook may use."""
+"""Which endpoint URLs a seller may register and we may call: https on the webhook ports, and only public
+addresses outside local runs (the one destination check of every seller-given host,
+shared.channels.destinations)."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from shared.channels.generic.sender import GenericChannelSettings, _check_destination
+from shared.channels.destinations import ensure_public_host
 from shared.channels.senders import PermanentDeliveryError, TransientDeliveryError
 from shared.events.settings import EventWebhookSettings
 
@@ -28,13 +29,17 @@ async def check_url(url: str, settings: EventWebhookSettings) -> None:
         port = parts.port
     except ValueError:
         raise UnsafeUrl("The webhook URL is not a valid URL. " + RULES) from None
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise UnsafeUrl("The webhook URL is not a valid URL. " + RULES)
     if parts.username is not None or parts.password is not None:
         raise UnsafeUrl("The webhook URL must not contain a user name or password; authenticate deliveries "
                         "by their signature.")
-    if not settings.allow_private_urls and (port or 443) not in ALLOWED_PORTS:
+    if settings.allow_private_urls:
+        return  # local runs: receivers on loopback, plain http, any port
+    if parts.scheme != "https" or (port or 443) not in ALLOWED_PORTS:
         raise UnsafeUrl(RULES)
     try:
-        await _check_destination(url, GenericChannelSettings(allow_private_callbacks=settings.allow_private_urls))
+        await ensure_public_host(parts.hostname, port or 443, RULES)
     except PermanentDeliveryError:
         raise UnsafeUrl(RULES) from None
     except TransientDeliveryError:
