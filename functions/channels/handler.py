@@ -1,6 +1,7 @@
 """Channels function: the seller's connected accounts — list, connect Allegro/OLX/email/Amazon/eMAG/shop, test,
 pause, resume, disconnect."""
 
+from collections.abc import Awaitable
 from typing import Annotated
 from uuid import UUID
 
@@ -131,31 +132,30 @@ def _found(account: object) -> object:
     return account
 
 
+async def _lifecycle_change(change: Awaitable[object]) -> object:
+    """A test/pause/resume: 404 when the account is not the caller's, 409 when its state forbids it."""
+    try:
+        return _found(await change)
+    except lifecycle.NotAllowed as problem:
+        raise Conflict(detail=str(problem)) from None
+
+
 @post("/accounts/{account_id:uuid}/test", summary="Send a test message (what is tried depends on the channel "
       "kind); ok=false says what failed", status_code=200, guards=[requires("admin")])
 async def test_account(principal: Caller, account_id: FromPath[UUID]) -> ConnectionTest:
-    try:
-        return _found(await lifecycle.send_test(principal.tenant_id, account_id))
-    except lifecycle.NotAllowed as problem:
-        raise Conflict(detail=str(problem)) from None
+    return await _lifecycle_change(lifecycle.send_test(principal.tenant_id, account_id))
 
 
 @post("/accounts/{account_id:uuid}/pause", summary="Pause: no polling, nothing sent; incoming webhooks are still "
       "recorded", status_code=200, guards=[requires("admin")])
 async def pause_account(principal: Caller, account_id: FromPath[UUID]) -> AccountView:
-    try:
-        return _found(await lifecycle.pause(principal.tenant_id, account_id))
-    except lifecycle.NotAllowed as problem:
-        raise Conflict(detail=str(problem)) from None
+    return await _lifecycle_change(lifecycle.pause(principal.tenant_id, account_id))
 
 
 @post("/accounts/{account_id:uuid}/resume", summary="Resume a paused channel (polled platforms are polled at once)",
       status_code=200, guards=[requires("admin")])
 async def resume_account(principal: Caller, account_id: FromPath[UUID]) -> AccountView:
-    try:
-        return _found(await lifecycle.resume(principal.tenant_id, account_id))
-    except lifecycle.NotAllowed as problem:
-        raise Conflict(detail=str(problem)) from None
+    return await _lifecycle_change(lifecycle.resume(principal.tenant_id, account_id))
 
 
 @delete("/accounts/{account_id:uuid}", summary="Disconnect: stop polling and sending, forget the credentials",

@@ -113,25 +113,26 @@ async def _test_generic(connection: Connection) -> str:
 async def _test_allegro(connection: Connection) -> str:
     from shared.channels.allegro import oauth
     from shared.channels.allegro.client import AllegroClient
-    from shared.channels.session import AuthorizedSession
 
-    session = AuthorizedSession(connection, oauth.refresh, "Allegro")
-    async with AllegroClient() as client:
-        me = await session.call(client.me)
-        threads = await session.call(lambda token: client.threads(token, 0))
-    return f"Allegro accepts the connection as {me.login}; {len(threads)} message threads on the first page."
+    return await _test_polled(connection, "Allegro", oauth.refresh, AllegroClient, lambda me: me.login)
 
 
 async def _test_olx(connection: Connection) -> str:
     from shared.channels.olx import oauth
     from shared.channels.olx.client import OlxClient
+
+    return await _test_polled(connection, "OLX", oauth.refresh, OlxClient, lambda me: me.name or me.email)
+
+
+async def _test_polled(connection: Connection, platform: str, refresh, client_class, who) -> str:  # noqa: ANN001
+    """Neither polled marketplace lets a seller message themselves: read the account and a page of threads."""
     from shared.channels.session import AuthorizedSession
 
-    session = AuthorizedSession(connection, oauth.refresh, "OLX")
-    async with OlxClient() as client:
+    session = AuthorizedSession(connection, refresh, platform)
+    async with client_class() as client:
         me = await session.call(client.me)
         threads = await session.call(lambda token: client.threads(token, 0))
-    return f"OLX accepts the connection as {me.name or me.email}; {len(threads)} message threads on the first page."
+    return f"{platform} accepts the connection as {who(me)}; {len(threads)} message threads on the first page."
 
 
 async def _test_emag(connection: Connection) -> str:

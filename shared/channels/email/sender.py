@@ -73,6 +73,16 @@ def _recipient(reply: OutboundReply, thread: dict) -> str | None:
     return thread.get("replyTo") or thread.get("from")
 
 
+def _message(settings: dict, recipient: str, subject: str, message_id: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = formataddr((settings.get("fromName") or "", settings["fromAddress"]))
+    message["To"] = recipient
+    message["Subject"] = subject
+    message["Date"] = format_datetime(datetime.now(timezone.utc))
+    message["Message-ID"] = message_id
+    return message
+
+
 def build_reply(reply: OutboundReply, settings: dict) -> EmailMessage:
     thread = reply.in_reply_to_meta.get(EMAIL_META_KEY) or {}
     recipient = _recipient(reply, thread)
@@ -81,12 +91,8 @@ def build_reply(reply: OutboundReply, settings: dict) -> EmailMessage:
     from_address = settings.get("fromAddress")
     if not from_address:
         raise PermanentDeliveryError("Set the sender address of this email channel, then retry the reply.")
-    message = EmailMessage()
-    message["From"] = formataddr((settings.get("fromName") or "", from_address))
-    message["To"] = recipient
-    message["Subject"] = reply_subject(reply.subject or thread.get("subject"))
-    message["Date"] = format_datetime(datetime.now(timezone.utc))
-    message["Message-ID"] = reply_message_id(reply.idempotency_key, from_address)
+    message = _message(settings, recipient, reply_subject(reply.subject or thread.get("subject")),
+                       reply_message_id(reply.idempotency_key, from_address))
     parent = thread.get("messageId") or reply.in_reply_to_platform_message_id
     if parent:
         message["In-Reply-To"] = parent
@@ -175,12 +181,8 @@ def self_test_message(settings: dict) -> EmailMessage:
     address = settings.get("fromAddress")
     if not address:
         raise PermanentDeliveryError("Set the sender address of this email channel first.")
-    message = EmailMessage()
-    message["From"] = formataddr((settings.get("fromName") or "", address))
-    message["To"] = address
-    message["Subject"] = "BOK-AI: wiadomość testowa / test message"
-    message["Date"] = format_datetime(datetime.now(timezone.utc))
-    message["Message-ID"] = reply_message_id(f"test-{uuid.uuid4()}", address)
+    message = _message(settings, address, "BOK-AI: wiadomość testowa / test message",
+                       reply_message_id(f"test-{uuid.uuid4()}", address))
     message.set_content("BOK-AI sent this message to check that replies can leave through this mailbox.\n"
                         "BOK-AI wysłał tę wiadomość, aby sprawdzić, że odpowiedzi mogą wychodzić z tej skrzynki.\n")
     return message
