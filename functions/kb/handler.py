@@ -20,7 +20,8 @@ from shared.knowledge import answers, presigned, service
 from shared.knowledge.schemas import DocumentPage, DocumentView, SearchRequest, SearchResponse
 from shared.knowledge.stores import KnowledgeStores
 from shared.knowledge.uploads import read_document_upload
-from shared.tenancy.fairness import ModelServerBusy, tenant_lane
+from shared.infra.fairness import ModelServerBusy
+from shared.tenancy.fairness import tenant_lane
 
 Caller = NamedDependency[Principal]
 TOO_LARGE = f"The document is larger than {service.MAX_DOCUMENT_BYTES // (1024 * 1024)} MB; split it or compress images."

@@ -5,14 +5,14 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, ClassVar
 
-from shared.ops.llm_metrics import observe_embedding_call
+from shared.infra.model_metrics import observe_embedding_call
 from shared.settings import Settings, load
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
     from redis.asyncio import Redis
 
-    from shared.tenancy.fairness import FairGate
+    from shared.infra.fairness import FairGate
 
 
 class EmbeddingSettings(Settings, frozen=True, kw_only=True):
@@ -27,7 +27,7 @@ class EmbeddingSettings(Settings, frozen=True, kw_only=True):
     query_model: str = "e5-query"
     passage_model: str = "e5-passage"
     dimensions: int = 384
-    # Fail fast rather than queue behind other sellers' work (shared/tenancy/fairness.py).
+    # Fail fast rather than queue behind other sellers' work (shared/infra/fairness.py).
     timeout_seconds: float = 15.0
     max_retries: int = 1
     # e5 reads ~512 tokens (~2000 characters of Polish); more only costs server time: a query keeps its
@@ -74,8 +74,8 @@ class Embedder:
         return await self._fair_embed(self.settings.passage_model, [t[:limit] for t in texts])
 
     async def _fair_embed(self, model: str, texts: list[str]) -> list[list[float]]:
-        """Raises ``shared.tenancy.fairness.ModelServerBusy`` when no slot frees up in time."""
-        from shared.tenancy.fairness import current_lane
+        """Raises ``shared.infra.fairness.ModelServerBusy`` when no slot frees up in time."""
+        from shared.infra.fairness import current_lane
 
         client, server = self._client, "embeddings"
         if self._interactive_client is not None and current_lane().interactive:
@@ -90,7 +90,7 @@ class Embedder:
     def _fair_gate(self, server: str) -> FairGate:
         if server not in self._gates:
             from shared.infra.redis import make_redis
-            from shared.tenancy.fairness import FairGate
+            from shared.infra.fairness import FairGate
 
             if self._gate_redis is None:
                 self._gate_redis = make_redis()

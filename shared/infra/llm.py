@@ -22,7 +22,7 @@ class LlmSettings(Settings, frozen=True, kw_only=True):
     # vLLM keeps prefix caches apart by cache_salt; llama.cpp's server ignores the field. Turn it
     # off only for a server that rejects unknown request fields.
     send_cache_salt: bool = True
-    # Fair sharing (shared/tenancy/fairness.py): completions one seller may have at the server at once,
+    # Fair sharing (shared/infra/fairness.py): completions one seller may have at the server at once,
     # and how long a call may wait for its slot before failing (ModelServerBusy) instead of queueing.
     calls_per_lane: int = 2
     wait_seconds: float = 20.0

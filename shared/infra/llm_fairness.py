@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import httpx2
 
-from shared.tenancy.fairness import BACKGROUND_LANE, FairGate, ModelServerBusy, current_lane, lane
+from shared.infra.fairness import BACKGROUND_LANE, FairGate, ModelServerBusy, current_lane, lane
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis

@@ -14,7 +14,10 @@ from collections.abc import Iterable
 
 from prometheus_client import Counter, Gauge, Histogram
 
-_LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 40.0, 80.0)
+# Measured by the embeddings client (infra); listed here with the rest.
+from shared.infra.model_metrics import EMBEDDING_LATENCY
+from shared.infra.model_metrics import LATENCY_BUCKETS as _LATENCY_BUCKETS
+
 
 
 def _system_gauge(name: str, documentation: str, labels: tuple[str, ...] = ()) -> Gauge:
@@ -58,8 +61,6 @@ LLM_LATENCY = Histogram("bokai_llm_request_duration_seconds", "LLM chat completi
                         ("model", "outcome"), buckets=_LATENCY_BUCKETS)
 LLM_TOKENS = Counter("bokai_llm_tokens_total", "Tokens the LLM reported, by model and kind.", ("model", "kind"))
 LLM_COST = Counter("bokai_llm_cost_pln_total", "LLM spend at list prices, PLN, by model.", ("model",))
-EMBEDDING_LATENCY = Histogram("bokai_embedding_request_duration_seconds", "Embedding requests by outcome.",
-                              ("outcome",), buckets=_LATENCY_BUCKETS)
 
 PLATFORMS = ("allegro", "olx", "email", "amazon", "emag", "generic")
 DELIVERY_OUTCOMES = ("sent", "sent_reconciled", "retry", "refused", "uncertain")

@@ -20,7 +20,9 @@ import sys
 import httpx
 import pytest
 
+from shared.channels.tables import ChannelAccount
 from shared.conversations.handoff import leave_for_human
+from shared.tenancy.db import tenant_tx
 from tests.deploy.project import ROOT
 from tests.deploy.watchdog import start_watchdog
 from tests.support import free_port, serve
@@ -107,6 +109,10 @@ async def test_our_panels_query_metrics_the_running_worker_and_function_serve(tm
     # Something for the per-reason and per-platform gauges to count.
     seller = await seed_tenant("grafana")
     await leave_for_human(seller.tenant_id, seller.rows["messages"], "complaint")
+    # A connected polled account, so the per-platform sync-lag gauge has a series whatever ran before.
+    async with tenant_tx(seller.tenant_id):
+        await ChannelAccount.update({ChannelAccount.status: "connected"}).where(
+            ChannelAccount.id == seller.rows["channel_accounts"])
     port, ready = free_port(), tmp_path / "ready"
     worker = subprocess.Popen(
         [sys.executable, "-m", "dramatiq", "shared.worker", "--processes", "1", "--threads", "1", "--queues", "probe"],

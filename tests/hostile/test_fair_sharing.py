@@ -16,7 +16,8 @@ from shared.infra.embeddings import Embedder, batches_within
 from shared.infra.llm import LlmSettings, make_llm_client
 from shared.infra.postgres import close_pool, open_pool
 from shared.infra.redis import close_redis, make_redis, open_redis
-from shared.tenancy.fairness import FairGate, ModelServerBusy, lane, tenant_lane
+from shared.infra.fairness import FairGate, ModelServerBusy, lane
+from shared.tenancy.fairness import tenant_lane
 from shared.settings import load
 from tests.support import serve
 

@@ -1,5 +1,5 @@
 """Sharing one model server between sellers: background calls of all sellers capped together and served
-in arrival order, a person's call on its own embeddings server (shared/tenancy/fairness.py,
+in arrival order, a person's call on its own embeddings server (shared/infra/fairness.py,
 shared/infra/embeddings.py)."""
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from openai import APIConnectionError
 from shared.infra.embeddings import Embedder, EmbeddingSettings
 from shared.infra.redis import make_redis
 from shared.settings import load
-from shared.tenancy.fairness import FairGate, ModelServerBusy, tenant_lane
+from shared.infra.fairness import FairGate, ModelServerBusy
+from shared.tenancy.fairness import tenant_lane
 
 pytestmark = pytest.mark.integration
 

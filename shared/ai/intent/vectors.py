@@ -11,7 +11,7 @@ BUSY_PATIENCE = 30  # tries; a tool waits for the shared server instead of faili
 
 
 async def embed_for_classifier(embedder, texts: list[str]) -> list[list[float]]:  # noqa: ANN001 - Embedder
-    from shared.tenancy.fairness import ModelServerBusy
+    from shared.infra.fairness import ModelServerBusy
 
     bounded = [text_to_classify([t]) or "?" for t in texts]
     vectors: list[list[float]] = []
@@ -21,7 +21,7 @@ async def embed_for_classifier(embedder, texts: list[str]) -> list[list[float]]:
                 vectors += await embedder.embed_queries(bounded[start:start + BATCH])
                 break
             except ModelServerBusy:
-                # Sellers' traffic goes first (shared.tenancy.fairness); the tool backs off and retries.
+                # Sellers' traffic goes first (shared.infra.fairness); the tool backs off and retries.
                 if attempt == BUSY_PATIENCE - 1:
                     raise
                 await asyncio.sleep(1 + attempt)

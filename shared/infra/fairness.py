@@ -1,0 +1,201 @@
+"""Fair sharing of a model server (embeddings, LLM) between sellers, across every process.
+
+A local embedding server runs one inference at a time, so whoever queues the most text decides how
+long everyone else waits. Each call therefore takes a slot of its *lane* first — the seller's lane when
+the caller declared one (``lane(name)``; a seller's is ``shared.tenancy.fairness.tenant_lane``), else the shared background lane — so one
+seller never has more than ``per_lane`` calls queued at the server. Background calls of all lanes
+together may also be capped (``background_total``), so they do not pile up at a server that runs one
+at a time. Interactive calls (a person waiting: kb search, curated-answer match) go first: background
+calls do not start while one waits, so with a cap of 1 a person's call finds at most one ahead of it.
+Waiting is bounded: past ``wait_seconds`` the call fails fast with ``ModelServerBusy`` instead of
+queueing behind another seller. Slots are redis-py locks with an expiry, so a crashed holder frees
+its slot after ``hold_seconds``. If Redis itself is unreachable the gate lets calls through: fairness
+must not become an outage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from uuid import UUID, uuid4
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+
+logger = logging.getLogger("bokai.fairness")
+BACKGROUND_LANE = "background"
+_POLL_SECONDS = 0.02
+# Background callers poll less often: several of them polling Redis every 20 ms is itself CPU work on a
+# small machine, and a call that runs for a second loses little to a slower hand-over.
+_BACKGROUND_POLL_SECONDS = 0.05
+_TICKET_MS = 3000
+
+
+@dataclass(frozen=True)
+class Lane:
+    name: str  # a tenant id, or BACKGROUND_LANE
+    interactive: bool
+
+
+_lane: ContextVar[Lane | None] = ContextVar("bokai_fair_lane", default=None)
+
+
+@contextmanager
+def lane(name: str, *, interactive: bool = False) -> Iterator[None]:
+    """A lane by any stable per-seller name (e.g. the seller's LLM cache salt when no id is at hand)."""
+    token = _lane.set(Lane(name, interactive))
+    try:
+        yield
+    finally:
+        _lane.reset(token)
+
+
+def current_lane() -> Lane:
+    return _lane.get() or Lane(BACKGROUND_LANE, False)
+
+
+class ModelServerBusy(Exception):
+    """The model server is busy with other work longer than this call may wait."""
+
+
+class FairGate:
+    def __init__(self, redis: Redis, server: str, *, per_lane: int = 2, background_total: int | None = None,
+                 wait_seconds: float = 20.0, interactive_wait_seconds: float = 5.0,
+                 hold_seconds: float = 60.0) -> None:
+        self._redis = redis
+        self._server = server
+        self.per_lane = per_lane
+        self.background_total = background_total
+        self.wait_seconds = wait_seconds
+        self.interactive_wait_seconds = interactive_wait_seconds
+        self.hold_seconds = hold_seconds
+
+    def _slot_names(self, lane: Lane) -> list[str]:
+        try:
+            # Tenant lanes live under the tenant's Redis prefix like every other tenant key.
+            prefix = f"t:{UUID(lane.name)}:fair:{self._server}"
+        except ValueError:
+            prefix = f"fair:{self._server}:lane:{lane.name}"
+        return [f"{prefix}:slot:{i}" for i in range(self.per_lane)]
+
+    def _background_slot_names(self) -> list[str]:
+        return [f"fair:{self._server}:background:slot:{i}" for i in range(self.background_total or 0)]
+
+    @property
+    def _interactive_key(self) -> str:
+        return f"fair:{self._server}:interactive-waiting"
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        lane = current_lane()
+        deadline = time.monotonic() + (self.interactive_wait_seconds if lane.interactive else self.wait_seconds)
+        locks: list = []
+        announced = False
+        try:
+            if lane.interactive:
+                # Raised while the interactive call waits *and* runs: background work starts after it.
+                await self._announce(+1)
+                announced = True
+            locks = await self._acquire(lane, deadline)
+        except RedisError:
+            logger.warning("fairness gate for %s unavailable (Redis); calling without it", self._server)
+        except ModelServerBusy:
+            await self._release([], announced)
+            raise
+        try:
+            yield
+        finally:
+            await self._release(locks, announced)
+
+    async def _announce(self, delta: int) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.incrby(self._interactive_key, delta)
+            pipe.expire(self._interactive_key, int(self.hold_seconds))
+            await pipe.execute()
+
+    async def _release(self, locks: list, announced: bool) -> None:  # redis.asyncio.lock.Lock
+        # Each on its own: one slot that expired meanwhile must not keep the other held.
+        for undo in [lock.release for lock in locks] + ([lambda: self._announce(-1)] if announced else []):
+            try:
+                await undo()
+            except RedisError:
+                pass  # expired or Redis gone: the expiries free them
+
+    def _locks(self, names: list[str]) -> list:
+        return [self._redis.lock(n, timeout=self.hold_seconds, blocking=False) for n in names]
+
+    async def _acquire(self, lane: Lane, deadline: float) -> list:  # redis.asyncio.lock.Lock
+        """The lane's slot, plus for a background call one of the shared background slots (both or none:
+        a call waiting for a background slot must not keep its lane's slot from the lane's other calls)."""
+        lane_locks = self._locks(self._slot_names(lane))
+        queued = not lane.interactive and bool(self.background_total)
+        shared_locks = self._locks(self._background_slot_names()) if queued else []
+        ticket, arrival = uuid4().hex, time.time()
+        try:
+            while True:
+                my_turn = await self._my_turn(ticket, arrival) if queued else True
+                if my_turn and (lane.interactive or not await self._interactive_waiting()):
+                    held = await self._first_free(lane_locks)
+                    if held is not None and not queued:
+                        return [held]
+                    if held is not None:
+                        shared = await self._first_free(shared_locks)
+                        if shared is not None:
+                            return [held, shared]
+                        await self._release([held], announced=False)
+                if time.monotonic() >= deadline:
+                    raise ModelServerBusy(f"{self._server} is busy; try again in a moment")
+                await asyncio.sleep(_POLL_SECONDS if lane.interactive else _BACKGROUND_POLL_SECONDS)
+        finally:
+            if queued:
+                await self._leave_queue(ticket)
+
+    # The shared background slots go in arrival order: a seller whose calls follow one another (a long
+    # document, batch after batch) would otherwise win every race for a freed slot against a seller
+    # polling for it. Waiters queue in a sorted set by arrival time; only the oldest
+    # ``background_total`` may take a slot. A waiter that stops polling (crashed) loses its
+    # ``_TICKET_MS`` heartbeat and is dropped by the next poller; one merely slow rejoins at its place.
+    @property
+    def _queue_key(self) -> str:
+        return f"fair:{self._server}:background:queue"
+
+    def _ticket_key(self, ticket: str | bytes) -> str:
+        return f"fair:{self._server}:background:waiter:{ticket.decode() if isinstance(ticket, bytes) else ticket}"
+
+    async def _my_turn(self, ticket: str, arrival: float) -> bool:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.set(self._ticket_key(ticket), 1, px=_TICKET_MS)
+            pipe.zadd(self._queue_key, {ticket: arrival}, nx=True)
+            pipe.expire(self._queue_key, int(self.wait_seconds + self.hold_seconds))
+            await pipe.execute()
+        while True:
+            head = await self._redis.zrange(self._queue_key, 0, (self.background_total or 1) - 1)
+            alive = await self._redis.mget([self._ticket_key(waiter) for waiter in head]) if head else []
+            gone = [waiter for waiter, beat in zip(head, alive, strict=True) if beat is None]
+            if not gone:
+                return ticket in {w.decode() if isinstance(w, bytes) else w for w in head}
+            await self._redis.zrem(self._queue_key, *gone)
+
+    async def _leave_queue(self, ticket: str) -> None:
+        try:
+            await self._redis.zrem(self._queue_key, ticket)
+            await self._redis.delete(self._ticket_key(ticket))
+        except RedisError:
+            pass  # the heartbeat expires and the next poller drops the ticket
+
+    @staticmethod
+    async def _first_free(locks: list):  # noqa: ANN205 - redis.asyncio.lock.Lock | None
+        for lock in locks:
+            if await lock.acquire(blocking=False):
+                return lock
+        return None
+
+    async def _interactive_waiting(self) -> bool:
+        waiting = await self._redis.get(self._interactive_key)
+        return bool(waiting) and int(waiting) > 0
