@@ -73,6 +73,14 @@ async def _embeddings() -> None:
     await _http_get(settings.base_url.rstrip("/") + "/models", settings.api_key)
 
 
+async def _interactive_embeddings() -> None:
+    """The server a person's searches use; unset, they share the one checked as "embeddings"."""
+    settings = load(EmbeddingSettings)
+    if not settings.interactive_base_url:
+        return
+    await _http_get(settings.interactive_base_url.rstrip("/") + "/models", settings.api_key)
+
+
 CHECKS: dict[str, Callable[[], Awaitable[None]]] = {
     "postgres": _postgres,
     "redis": _redis,
@@ -80,6 +88,7 @@ CHECKS: dict[str, Callable[[], Awaitable[None]]] = {
     "objectStore": _object_store,
     "llm": _llm,
     "embeddings": _embeddings,
+    "interactiveEmbeddings": _interactive_embeddings,
 }
 
 

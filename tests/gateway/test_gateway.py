@@ -73,5 +73,6 @@ async def test_serves_the_project_functions():
         docs = await client.get("/function/health/schema/openapi.json")
     assert live.json() == {"status": "ok"}
     assert report.status_code == 200, report.text
-    assert set(report.json()["checks"]) == {"postgres", "redis", "weaviate", "objectStore", "llm", "embeddings"}
+    assert set(report.json()["checks"]) == {"postgres", "redis", "weaviate", "objectStore", "llm", "embeddings",
+                                            "interactiveEmbeddings"}
     assert docs.json()["servers"] == [{"url": "/function/health"}]
