@@ -14,7 +14,7 @@ from shared.ai.schemas import AiConfigPatch, AiConfigView
 from shared.ai.usage import BudgetStatus, budget_status
 from shared.analytics import queries as analytics_queries
 from shared.analytics.schemas import Analytics
-from shared.auth.errors import Conflict, InvalidInput, NotFound
+from shared.auth.errors import InvalidInput
 from shared.auth.guard import requires
 from shared.auth.principal import Principal
 from shared.events import service as events
@@ -28,6 +28,7 @@ from shared.events.schemas import (
     EndpointView,
 )
 from shared.http.app import make_function_app
+from shared.http.domain_errors import DomainErrors
 
 Caller = NamedDependency[Principal]
 
@@ -80,16 +81,8 @@ async def analytics(principal: Caller, date_from: Annotated[date | None, QueryPa
 ADMIN = [requires("admin")]
 
 
-async def _events_call(operation):
-    """Event webhook errors become the API's 4xx; other sellers' ids get the same 404 as missing ones."""
-    try:
-        return await operation
-    except events.NotFound as missing:
-        raise NotFound(detail=missing.message) from None
-    except events.InvalidRequest as problem:
-        raise InvalidInput(problem.field or "body", problem.message) from None
-    except events.LimitReached as full:
-        raise Conflict(detail=full.message) from None
+# Event webhook errors become the API's 4xx.
+_events_call = DomainErrors(events.NotFound, events.InvalidRequest, events.LimitReached).answer
 
 
 @post("/event-webhooks", summary="Add an event webhook endpoint (https, public address); the answer holds its "

@@ -9,7 +9,6 @@ from litestar import get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from shared.auth.errors import Conflict, InvalidInput, NotFound
 from shared.auth.guard import requires
 from shared.auth.principal import Principal
 from shared.conversations import errors, handoff, queries, replies
@@ -23,22 +22,14 @@ from shared.conversations.schemas import (
     ReplyText,
 )
 from shared.http.app import make_function_app
+from shared.http.domain_errors import DomainErrors
 
 Caller = NamedDependency[Principal]
 Cursor = Annotated[str | None, QueryParameter(name="cursor", description="nextCursor of the previous page")]
 READ, WRITE = [requires("read")], [requires("write")]
 
 
-async def _call(operation):
-    """Domain errors become the API's 4xx; other sellers' ids get the same 404 as missing ones."""
-    try:
-        return await operation
-    except errors.NotFound as missing:
-        raise NotFound(detail=missing.message) from None
-    except errors.InvalidRequest as problem:
-        raise InvalidInput(problem.field, problem.message) from None
-    except errors.StateConflict as conflict:
-        raise Conflict(detail=conflict.message) from None
+_call = DomainErrors(errors.NotFound, errors.InvalidRequest, errors.StateConflict).answer
 
 
 @get("/conversations", summary="Conversations, most recent activity first; filter and search",
