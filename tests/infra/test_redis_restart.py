@@ -3,52 +3,23 @@ the unlucky request that gets a stale pooled connection, e.g. /auth/register's s
 
 from __future__ import annotations
 
-import subprocess
-import time
-
 import pytest
-import redis
 
 from shared.auth.sessions import session_alive, start_session
 from shared.infra.redis import make_redis, make_sync_redis
-from tests.support import free_port
+from tests.private_redis import PrivateRedis
 
 pytestmark = pytest.mark.integration
 
 
-class RestartableRedis:
-    def __init__(self, directory) -> None:
-        self.port, self.directory, self.process = free_port(), directory, None
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                                         "--dir", str(self.directory), "--appendonly", "yes", "--save", ""],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        probe = redis.Redis.from_url(self.url)
-        for _ in range(100):
-            try:
-                probe.ping()
-                return
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def restart(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
-        self.start()
-
-
 @pytest.fixture
 def server(tmp_path, monkeypatch):
-    restartable = RestartableRedis(tmp_path)
+    restartable = PrivateRedis(tmp_path)
     restartable.start()
     monkeypatch.setenv("REDIS_URL", restartable.url)
     monkeypatch.delenv("REDIS_BROKER_URL", raising=False)
     yield restartable
-    restartable.process.terminate()
-    restartable.process.wait(timeout=10)
+    restartable.stop()
 
 
 async def test_async_client_and_sessions_work_right_after_a_restart(server):

@@ -14,12 +14,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
-import redis
 
 from shared.conversations import replies
 from shared.conversations.tables import Message
@@ -29,6 +27,7 @@ from shared.outbox.relay import OutboxSettings, relay_once
 from shared.outbox.tables import OutboxJob
 from shared.tenancy.db import tenant_tx, tx_connection
 from tests.conversations.support import customer_writes
+from tests.private_redis import PrivateRedis
 from tests.support import free_port
 from tests.tenancy.seed import seed_tenant
 from tests.webhooks.support import add_channel, queued_jobs
@@ -67,27 +66,13 @@ async def mailbox():
 @pytest.fixture
 def frozen_redis(tmp_path):
     """A private redis-server that stops answering (SIGSTOP) once the test says so."""
-    port = free_port()
-    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                               "--appendonly", "no", "--dir", str(tmp_path)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = PrivateRedis(tmp_path)
+    server.start()
     try:
-        # Frozen before it listens, the port would refuse connections instead of hanging them.
-        redis_client = redis.Redis(port=port, socket_connect_timeout=1)
-        for _ in range(100):
-            try:
-                if redis_client.ping():
-                    break
-            except redis.ConnectionError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("the private redis-server never answered PING")
-        redis_client.close()
-        yield server, f"redis://127.0.0.1:{port}/0"
+        yield server
     finally:
-        server.send_signal(signal.SIGCONT)
-        server.kill()
-        server.wait(timeout=10)
+        server.process.send_signal(signal.SIGCONT)
+        server.stop()
 
 
 async def test_email_accepted_while_redis_is_down_is_processed_after_relay(mailbox):
@@ -115,7 +100,7 @@ async def test_email_accepted_while_redis_is_down_is_processed_after_relay(mailb
 
 async def test_process_killed_between_commit_and_enqueue_still_gets_its_job_run(mailbox, frozen_redis, tmp_path):
     seller, account = mailbox
-    server, redis_url = frozen_redis
+    server, redis_url = frozen_redis.process, frozen_redis.url
     server.send_signal(signal.SIGSTOP)  # accepts connections, never answers: the enqueue hangs
     message_id = f"<{uuid.uuid4().hex}@example.pl>"
     process = cut_off(redis_url, "email", str(seller.tenant_id), str(account), TOKEN, message_id)

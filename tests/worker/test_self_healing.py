@@ -20,37 +20,12 @@ import redis
 
 from shared.broker import ResilientRedisBroker
 from shared.tenancy.keys import TenantKeys
-from tests.support import free_port
+from tests.private_redis import PrivateRedis
 from tests.tenancy.seed import seed_tenant
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("db_pool")]
 NAMESPACE = "bokai-self-healing"
-
-
-class PrivateRedis:
-    def __init__(self, directory: Path) -> None:
-        self.port, self.directory, self.process = free_port(), directory, None
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        # Append-only file, like the stack's Redis: a restart keeps the queues.
-        self.process = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                                         "--dir", str(self.directory), "--appendonly", "yes", "--save", ""],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = redis.Redis.from_url(self.url)
-        for _ in range(100):
-            try:
-                if client.ping():
-                    return
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError("private redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
 
 
 @pytest.fixture
