@@ -28,7 +28,7 @@ def main() -> None:
         # As deployed: the database URL is a mounted secret file, the rest comes from the environment.
         os.environ["SECRETS_DIR"] = secrets
         with open(os.path.join(secrets, "database-url"), "w") as secret:
-            secret.write("postgresql://bokai_app:secret@127.0.0.1:55432/bokai")
+            secret.write("postgresql://bokai_app:secret@127.0.0.1:15432/bokai")
         baseline = _per_call_us(lambda: build(DatabaseSettings, dict(os.environ)))
         cached = _per_call_us(lambda: load(DatabaseSettings))
     print(f"settings load, {CALLS} calls: build every time {baseline:.1f} µs/call, "

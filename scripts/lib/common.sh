@@ -36,19 +36,22 @@ LLAMA_CMAKE_ARGS="${LLAMA_CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX
 PYTHON="${PYTHON:-python3}"
 
 # --- ports, all on 127.0.0.1 ---
+# All below Linux's ephemeral range (32768-60999 by default): there a busy machine's outgoing
+# connections can hold a port for a while, and a server restarted by a test or by `scripts/stack`
+# then cannot bind it ("already in use by another program").
 BIND_HOST=127.0.0.1
-PG_PORT="${PG_PORT:-55432}"
-REDIS_PORT="${REDIS_PORT:-56379}"
-WEAVIATE_PORT="${WEAVIATE_PORT:-58080}"
-WEAVIATE_GRPC_PORT="${WEAVIATE_GRPC_PORT:-50051}"
-WEAVIATE_GOSSIP_PORT="${WEAVIATE_GOSSIP_PORT:-57946}"
-WEAVIATE_DATA_PORT="${WEAVIATE_DATA_PORT:-57947}"
-WEAVIATE_RAFT_PORT="${WEAVIATE_RAFT_PORT:-58300}"
-WEAVIATE_RAFT_RPC_PORT="${WEAVIATE_RAFT_RPC_PORT:-58301}"
-MINIO_PORT="${MINIO_PORT:-59000}"
-MINIO_CONSOLE_PORT="${MINIO_CONSOLE_PORT:-59001}"
-LLM_PORT="${LLM_PORT:-58081}"
-EMBEDDINGS_PORT="${EMBEDDINGS_PORT:-58082}"
+PG_PORT="${PG_PORT:-15432}"
+REDIS_PORT="${REDIS_PORT:-16379}"
+WEAVIATE_PORT="${WEAVIATE_PORT:-18080}"
+WEAVIATE_GRPC_PORT="${WEAVIATE_GRPC_PORT:-15051}"
+WEAVIATE_GOSSIP_PORT="${WEAVIATE_GOSSIP_PORT:-17946}"
+WEAVIATE_DATA_PORT="${WEAVIATE_DATA_PORT:-17947}"
+WEAVIATE_RAFT_PORT="${WEAVIATE_RAFT_PORT:-17300}"
+WEAVIATE_RAFT_RPC_PORT="${WEAVIATE_RAFT_RPC_PORT:-17301}"
+MINIO_PORT="${MINIO_PORT:-19000}"
+MINIO_CONSOLE_PORT="${MINIO_CONSOLE_PORT:-19001}"
+LLM_PORT="${LLM_PORT:-18081}"
+EMBEDDINGS_PORT="${EMBEDDINGS_PORT:-18082}"
 # A second embeddings server only for a person waiting (kb search, curated answers); see start_embeddings.
 EMBEDDINGS_INTERACTIVE_PORT="${EMBEDDINGS_INTERACTIVE_PORT:-$((EMBEDDINGS_PORT + 1))}"
 # CPU priority of the background embeddings server below the interactive one (nice, 0-19).
@@ -56,7 +59,7 @@ EMBEDDINGS_BACKGROUND_NICE="${EMBEDDINGS_BACKGROUND_NICE:-10}"
 GATEWAY_PORT="${GATEWAY_PORT:-8080}"
 # Function i (functions/ sorted by name) runs its of-watchdog on FUNCTION_PORT_BASE+i, the watchdog's
 # metrics on +100+i and the app (uvicorn, forked by the watchdog) on +200+i (shared/gateway/local.py).
-FUNCTION_PORT_BASE="${FUNCTION_PORT_BASE:-58100}"
+FUNCTION_PORT_BASE="${FUNCTION_PORT_BASE:-18100}"
 
 # --- local credentials (development only; production reads secrets, see README) ---
 PG_OWNER_ROLE=bokai_owner
@@ -133,9 +136,15 @@ stop_pid() {
   f="$(pid_file "$name")"
   [[ -f "$f" ]] || return 0
   pid="$(cat "$f")"
-  if kill -0 "$pid" 2>/dev/null; then
+  # The whole process group spawn() started (setsid), even when its leader is already gone: a
+  # server's children (the niced embeddings server, a watchdog's app) would otherwise outlive it
+  # and hold its port for the next start.
+  if kill -0 -- "-$pid" 2>/dev/null || kill -0 "$pid" 2>/dev/null; then
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    for _ in $(seq 1 50); do
+      kill -0 -- "-$pid" 2>/dev/null || kill -0 "$pid" 2>/dev/null || break
+      sleep 0.2
+    done
     kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
   fi
   rm -f "$f"

@@ -111,7 +111,7 @@ start_weaviate() {
 }
 
 # Tests of presigned uploads serve their own gateway here (MinIO's targets are fixed at start-up).
-MINIO_TEST_WEBHOOK_PORT="${MINIO_TEST_WEBHOOK_PORT:-58090}"
+MINIO_TEST_WEBHOOK_PORT="${MINIO_TEST_WEBHOOK_PORT:-18090}"
 
 minio_ready() { http_ok "http://$BIND_HOST:$MINIO_PORT/minio/health/ready"; }
 

@@ -26,7 +26,7 @@ from shared.gateway.discovery import FUNCTIONS_DIR, function_names
 ROOT = FUNCTIONS_DIR.parent
 DOCKERFILE = ROOT / "Dockerfile.fn"
 IMAGE_APP_PORT = "8000"  # where Dockerfile.fn's fprocess/upstream_url put uvicorn inside the image
-DEFAULT_PORT_BASE = 58100
+DEFAULT_PORT_BASE = 18100
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from pathlib import Path
 STATE_DIR = Path(os.environ.get("BOKAI_STATE_DIR", ""))
 MESSAGES = int(os.environ.get("FAULTS_MESSAGES", "6"))
 SPACING_SECONDS = float(os.environ.get("FAULTS_SPACING_SECONDS", "0.3"))
-WEBHOOKS_PORT = int(os.environ.get("FAULTS_WEBHOOKS_PORT", "58191"))
+WEBHOOKS_PORT = int(os.environ.get("FAULTS_WEBHOOKS_PORT", "17191"))
 
 # Timings of the worker tuned down so each fault settles in seconds, not minutes: the same code
 # paths as production, with shorter configured bounds (production defaults in shared/broker.py etc.).

@@ -30,7 +30,7 @@ from tests.knowledge.documents import make_pdf
 from tests.knowledge.test_kb_function import sign_up, wait_until_processed
 
 ROOT = Path(__file__).resolve().parents[2]
-PORT = int(os.environ.get("MINIO_TEST_WEBHOOK_PORT", "58090"))
+PORT = int(os.environ.get("MINIO_TEST_WEBHOOK_PORT", "18090"))
 pytestmark = pytest.mark.integration
 
 
