@@ -1,0 +1,161 @@
+"""What the servers use: memory and CPU time of each process tree, disk and Redis, read from /proc.
+
+Memory is reported as RSS and PSS (``/proc/<pid>/smaps_rollup``): PSS splits shared pages between
+the processes sharing them, so a Postgres total (postmaster + one backend per connection, all
+mapping the same shared buffers) is not counted many times over. CPU is user + system time in
+seconds (``/proc/<pid>/stat``), so "per core" throughput is work done / CPU seconds spent on it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Usage:
+    rss_mb: float = 0.0
+    pss_mb: float = 0.0
+    cpu_seconds: float = 0.0
+    processes: int = 0
+
+
+@dataclass
+class Snapshot:
+    components: dict[str, Usage] = field(default_factory=dict)
+    postgres_database_mb: float = 0.0
+    redis_used_memory_mb: float = 0.0
+    weaviate_dir_mb: float = 0.0
+    minio_dir_mb: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "components": {k: asdict(v) for k, v in self.components.items()}}
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # ended meanwhile
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        tree.setdefault(parent, []).append(int(entry.name))
+    return tree
+
+
+def process_tree(root: int, tree: dict[int, list[int]] | None = None) -> list[int]:
+    """``root`` and every descendant (a watchdog's uvicorn, Postgres backends, dramatiq's workers)."""
+    tree = _children() if tree is None else tree
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(tree.get(pid, []))
+    return found
+
+
+def _process_usage(pid: int) -> Usage | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return None
+    fields = {line.split(":")[0]: line.split()[1] for line in rollup.splitlines()[1:] if ":" in line}
+    return Usage(rss_mb=int(fields.get("Rss", 0)) / 1024, pss_mb=int(fields.get("Pss", 0)) / 1024,
+                 cpu_seconds=(int(stat[11]) + int(stat[12])) / CLOCK_TICKS, processes=1)
+
+
+def tree_usage(roots: list[int], tree: dict[int, list[int]] | None = None) -> Usage:
+    total = Usage()
+    tree = _children() if tree is None else tree
+    for root in roots:
+        for pid in process_tree(root, tree):
+            usage = _process_usage(pid)
+            if usage is None:
+                continue
+            total.rss_mb += usage.rss_mb
+            total.pss_mb += usage.pss_mb
+            total.cpu_seconds += usage.cpu_seconds
+            total.processes += 1
+    return total
+
+
+def directory_mb(path: Path) -> float:
+    """Allocated size, like ``du``: blocks, not apparent length."""
+    total = 0
+    for folder, _, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(folder, name)).st_blocks * 512
+            except OSError:
+                continue
+    return total / 2**20
+
+
+def read_pid(path: Path) -> int | None:
+    try:
+        pid = int(path.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pid if Path(f"/proc/{pid}").exists() else None
+
+
+def _parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+async def server_pids(state_dir: Path) -> dict[str, list[int]]:
+    """The shared servers: Postgres and Redis as the configured URLs reach them (the postmaster is the
+    parent of this connection's backend; Redis names its own pid), the others from scripts/stack's pid files."""
+    from shared.infra.postgres import engine
+    from shared.infra.redis import make_redis
+
+    async with engine().pool.acquire() as connection:
+        backend = await connection.fetchval("SELECT pg_backend_pid()")
+    redis = make_redis()
+    try:
+        redis_pid = int((await redis.info("server"))["process_id"])
+    finally:
+        await redis.aclose()
+    pids = {"postgres": [_parent(backend)], "redis": [redis_pid]}
+    run = state_dir / "run"
+    for name in ("weaviate", "minio", "embeddings", "llm"):
+        if pid := read_pid(run / f"{name}.pid"):
+            pids[name] = [pid]
+    return pids
+
+
+def stack_app_pids(state_dir: Path) -> dict[str, list[int]]:
+    """The stack's own worker, gateway and functions (used when the load runs against them)."""
+    pids = {}
+    for path in sorted((state_dir / "run").glob("*.pid")):
+        name = path.stem
+        if name in ("worker", "gateway") or name.startswith("fn-"):
+            if pid := read_pid(path):
+                pids[name] = [pid]
+    return pids
+
+
+async def snapshot(components: dict[str, list[int]], state_dir: Path) -> Snapshot:
+    from shared.infra.postgres import engine
+    from shared.infra.redis import make_redis
+
+    tree = _children()
+    result = Snapshot(components={name: tree_usage(pids, tree) for name, pids in components.items()})
+    async with engine().pool.acquire() as connection:
+        result.postgres_database_mb = await connection.fetchval(
+            "SELECT pg_database_size(current_database())") / 2**20
+    redis = make_redis()
+    try:
+        result.redis_used_memory_mb = (await redis.info("memory"))["used_memory"] / 2**20
+    finally:
+        await redis.aclose()
+    result.weaviate_dir_mb = directory_mb(state_dir / "weaviate")
+    result.minio_dir_mb = directory_mb(state_dir / "minio")
+    return result
