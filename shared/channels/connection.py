@@ -19,6 +19,7 @@ from uuid import UUID
 
 import msgspec
 
+from shared.channels import credential_versions
 from shared.channels.credentials import CredentialCipher, CredentialsError
 from shared.channels.errors import ConnectionDead, NotConnected
 from shared.outbox.staging import publish, stage
@@ -179,6 +180,8 @@ async def save_connected_account(tenant_id: UUID, *, platform: str, external_acc
                 """UPDATE channel_accounts SET status = 'connected', last_error = NULL, credentials_encrypted = $2,
                        display_name = COALESCE($3, display_name), settings = settings || $4::jsonb, updated_at = now()
                    WHERE id = $1""", account_id, blob, display_name, settings_json)
+    if not new:
+        await credential_versions.bump(tenant_id, account_id)  # replaced credentials: drop cached copies
     return account_id
 
 

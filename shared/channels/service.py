@@ -10,6 +10,7 @@ from uuid import UUID
 import msgspec
 
 from shared.broker import enqueue
+from shared.channels import credential_versions
 from shared.channels.connection import credentials_from_token, save_connected_account
 from shared.channels.credentials import CredentialCipher
 from shared.channels.platform_settings import AllegroSettings, OlxSettings  # noqa: F401  (secrets the connect flows read)
@@ -90,6 +91,8 @@ async def disconnect(tenant_id: UUID, account_id: UUID) -> bool:
                 "UPDATE channel_accounts SET settings = settings - $2::text - $3::text, updated_at = now() "
                 "WHERE platform = 'email' AND settings->>$3::text = $1", str(account_id), MARKETPLACE_KEY,
                 MARKETPLACE_ACCOUNT_KEY)
+    if updated:
+        await credential_versions.bump(tenant_id, account_id)  # cached webhook secrets stop working now
     return bool(updated)
 
 

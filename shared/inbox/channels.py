@@ -1,14 +1,36 @@
-"""Finding the channel a webhook is addressed to, inside its tenant, and its stored secret."""
+"""Finding the channel a webhook is addressed to, inside its tenant, and its stored secret.
+
+A busy channel's webhooks would otherwise open a tenant transaction and decrypt its credentials on
+every request. The decrypted secret is kept in this process for up to ``CACHE_SECONDS`` together with
+the channel's credentials version (shared/channels/credential_versions.py), read from Redis on each
+request: when the channel is disconnected or reconnected the version moves and the copy is dropped at
+once. Only found channels are kept, so a channel created a moment ago is never missed, and keys hold
+the tenant from the URL, as the lookup's RLS scope does.
+"""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from uuid import UUID
 
+import redis.exceptions
+from cachetools import TTLCache
+
+from shared.channels.credential_versions import version_key
 from shared.channels.credentials import CredentialCipher, CredentialsError
 from shared.channels.tables import ChannelAccount
+from shared.infra.redis import redis_client
 from shared.tenancy.db import tenant_tx
 from shared.tenancy.ids import InvalidTenantId, parse_tenant_id
+from shared.tenancy.keys import TenantKeys
+
+logger = logging.getLogger("bokai.inbox")
+
+# Bounds how long a copy can outlive a change whose version bump was lost (Redis away at that moment).
+CACHE_SECONDS = 60
+_cache: TTLCache[tuple[UUID, UUID, str, str], tuple[bytes | None, ChannelSecret]] = TTLCache(
+    maxsize=10_000, ttl=CACHE_SECONDS)
 
 
 class UnknownChannel(Exception):
@@ -43,6 +65,22 @@ async def channel_secret(tenant_id: str, channel_account_id: str, platform: str,
         tenant, account = parse_tenant_id(tenant_id), parse_tenant_id(channel_account_id)
     except InvalidTenantId:
         raise UnknownChannel() from None
+    try:
+        version = await TenantKeys(redis_client(), tenant).get(version_key(account))
+    except (redis.exceptions.RedisError, OSError) as problem:
+        # Redis away: the webhook still stores what it can, from the database.
+        logger.warning("channel credentials version unavailable (%s); reading the database", type(problem).__name__)
+        return await _stored_secret(tenant, account, platform, credential_key)
+    cache_key = (tenant, account, platform, credential_key)
+    cached = _cache.get(cache_key)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    secret = await _stored_secret(tenant, account, platform, credential_key)
+    _cache[cache_key] = (version, secret)
+    return secret
+
+
+async def _stored_secret(tenant: UUID, account: UUID, platform: str, credential_key: str) -> ChannelSecret:
     async with tenant_tx(tenant):
         row = await ChannelAccount.select(ChannelAccount.credentials_encrypted).where(
             (ChannelAccount.id == account) & (ChannelAccount.platform == platform)

@@ -8,6 +8,7 @@ at that moment. A duplicate delivery stores nothing and returns ``Accepted`` wit
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -20,7 +21,7 @@ from shared.inbox.channels import UnknownChannel, channel_secret
 from shared.inbox.email_parsing import MalformedEmail, parse_email
 from shared.inbox.events import hand_over, store_event
 from shared.inbox.schemas import Accepted, EmagCallback, GenericMessage
-from shared.inbox.signing import ensure_not_replayed, remember_signature
+from shared.inbox.signing import ReplayedRequest, claim_signature
 from shared.settings import Settings, load
 from shared.tenancy.db import tenant_tx
 
@@ -79,12 +80,13 @@ async def receive_generic(tenant_id: str, channel_account_id: str, timestamp: st
         logger.info("generic webhook refused for channel %s: %s", channel.channel_account_id, reason)
         raise Unauthorized() from None
     message = _decode_generic(body)
-    await ensure_not_replayed(channel.tenant_id, channel.channel_account_id, verified)
     async with tenant_tx(channel.tenant_id):
         stored = await store_event(channel.tenant_id, f"generic:{channel.channel_account_id}",
                                    message.message_id, "message.created", message)
-    await remember_signature(channel.tenant_id, channel.channel_account_id, verified)
-    await hand_over(stored)
+    first_use, _ = await asyncio.gather(claim_signature(channel.tenant_id, channel.channel_account_id, verified),
+                                        hand_over(stored))
+    if not first_use:
+        raise ReplayedRequest()
     return Accepted(duplicate=stored.duplicate)
 
 

@@ -21,13 +21,13 @@ def _replay_key(channel_account_id: object, signature: str) -> str:
     return f"webhook-signature:{channel_account_id}:{hashlib.sha256(signature.encode()).hexdigest()[:40]}"
 
 
-async def ensure_not_replayed(tenant_id: object, channel_account_id: object, signature: str) -> None:
-    if await TenantKeys(redis_client(), tenant_id).get(_replay_key(channel_account_id, signature)):
-        raise ReplayedRequest()
+async def claim_signature(tenant_id: object, channel_account_id: object, signature: str) -> bool:
+    """Record this signature as accepted; False when it already was (the request is a replay).
 
-
-async def remember_signature(tenant_id: object, channel_account_id: object, signature: str) -> None:
-    """Called only after the event is stored: a request that failed before may be sent again as is."""
+    Called only after the event is stored (an exact replay repeats the messageId, so storing it again
+    is a no-op): a request that failed before this point may be sent again as is, and the check costs
+    no round trip of its own — it runs beside the job's enqueue.
+    """
     # Twice the tolerance: after that the timestamp alone makes the request stale.
-    await TenantKeys(redis_client(), tenant_id).set(
-        _replay_key(channel_account_id, signature), b"1", ttl_seconds=2 * TOLERANCE_SECONDS)
+    return await TenantKeys(redis_client(), tenant_id).set(
+        _replay_key(channel_account_id, signature), b"1", ttl_seconds=2 * TOLERANCE_SECONDS, only_if_new=True)

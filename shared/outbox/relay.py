@@ -20,7 +20,7 @@ import msgspec
 
 from shared.infra.postgres import engine
 from shared.ops.metrics import OUTBOX_RELAYED
-from shared.outbox.staging import Job, enqueue_job
+from shared.outbox.staging import Job, enqueue_job, mark_sent
 from shared.settings import Settings, load
 
 logger = logging.getLogger("bokai.outbox")
@@ -47,11 +47,6 @@ async def _claim(settings: OutboxSettings) -> list[Job]:
             for r in rows]
 
 
-async def _mark_sent(job_ids: list[UUID]) -> None:
-    async with engine().pool.acquire() as connection:
-        await connection.execute("SELECT outbox_mark_sent($1::uuid[])", job_ids)
-
-
 async def purge_sent(settings: OutboxSettings | None = None) -> int:
     settings = settings or load(OutboxSettings)
     async with engine().pool.acquire() as connection:
@@ -75,7 +70,7 @@ async def relay_once(settings: OutboxSettings | None = None) -> int:
             sent.append(job.id)
     finally:
         if sent:
-            await _mark_sent(sent)
+            await mark_sent(sent)
     if sent:
         OUTBOX_RELAYED.inc(len(sent))
         logger.info("outbox relay enqueued %d jobs whose first enqueue had failed", len(sent))
