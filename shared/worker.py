@@ -37,7 +37,7 @@ from shared.outbox.relay import OutboxRelay  # noqa: E402
 # are not actors: shared/channels/registry.py lists them, and the delivery actor imports it.
 ACTOR_MODULES: tuple[str, ...] = ("shared.knowledge.actors", "shared.conversations.actors", "shared.ai.actors",
                                   "shared.channels.actors", "shared.inbox.actors",
-                                  "shared.events.actors")
+                                  "shared.events.actors", "shared.knowledge.idle_tenants")
 
 logger = logging.getLogger("bokai.worker")
 
@@ -68,9 +68,13 @@ broker.add_middleware(ProcessResources())
 
 
 def refresh_gauges() -> None:
-    """Each supervisor tick: the system gauges (backlogs, ages, connections, queues)."""
+    """Each supervisor tick: the system gauges (backlogs, ages, connections, queues), and the idle
+    tenants sweep when its interval has passed (coalesced across worker processes in Redis)."""
     get_event_loop_thread().run_coroutine(refresh_database_gauges())
     refresh_queue_gauges(broker)
+    from shared.knowledge.idle_tenants import schedule_sweep
+
+    get_event_loop_thread().run_coroutine(schedule_sweep())
 
 
 # After the pool is open: the relay enqueues committed jobs whose first enqueue failed, the

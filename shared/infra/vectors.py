@@ -52,10 +52,10 @@ async def connect_weaviate(settings: VectorStoreSettings | None = None) -> Weavi
     return client
 
 
-async def ensure_knowledge_collection(client: WeaviateAsyncClient) -> None:
-    from weaviate.classes.config import Configure, DataType, Property, Tokenization, VectorDistances
+def knowledge_properties() -> list:
+    from weaviate.classes.config import DataType, Property, Tokenization
 
-    properties = [
+    return [
         Property(name="document_id", data_type=DataType.TEXT, skip_vectorization=True,
                  tokenization=Tokenization.FIELD),
         Property(name="generation", data_type=DataType.TEXT, skip_vectorization=True,
@@ -65,12 +65,39 @@ async def ensure_knowledge_collection(client: WeaviateAsyncClient) -> None:
         Property(name="title", data_type=DataType.TEXT),
         Property(name="text", data_type=DataType.TEXT),
     ]
+
+
+def knowledge_vector_index():  # noqa: ANN201 — a weaviate config object, imported lazily
+    from weaviate.classes.config import Configure, VectorDistances
+
+    # Vectors come from our own embedder (multilingual-e5-small); Weaviate runs no vectorizer.
+    # Flat (exact) indexing is synchronous: a chunk is searchable as soon as it is written, which
+    # the generation swap relies on; per-seller sizes keep brute force fast (docs/deploy.md).
+    return Configure.VectorIndex.flat(distance_metric=VectorDistances.COSINE)
+
+
+async def create_knowledge_collection(client: WeaviateAsyncClient, name: str, vector_index: object) -> None:
+    """A multi-tenant chunk collection: the schema of ``KnowledgeChunk`` (benches compare index types)."""
+    from weaviate.classes.config import Configure
+
+    await client.collections.create(
+        name,
+        multi_tenancy_config=Configure.multi_tenancy(
+            enabled=True, auto_tenant_creation=True, auto_tenant_activation=True
+        ),
+        inverted_index_config=Configure.inverted_index(stopwords_additions=POLISH_STOPWORDS),
+        vector_config=Configure.Vectors.self_provided(vector_index_config=vector_index),
+        properties=knowledge_properties(),
+    )
+
+
+async def ensure_knowledge_collection(client: WeaviateAsyncClient) -> None:
     if await client.collections.exists(KNOWLEDGE_COLLECTION):
         # Properties and settings added after the collection was created (Weaviate has no migrations).
         collection = client.collections.use(KNOWLEDGE_COLLECTION)
         config = await collection.config.get()
         existing = {p.name for p in config.properties}
-        for prop in properties:
+        for prop in knowledge_properties():
             if prop.name not in existing:
                 await collection.config.add_property(prop)
         if set(config.inverted_index_config.stopwords.additions or []) != set(POLISH_STOPWORDS):
@@ -79,20 +106,7 @@ async def ensure_knowledge_collection(client: WeaviateAsyncClient) -> None:
             await collection.config.update(
                 inverted_index_config=Reconfigure.inverted_index(stopwords_additions=POLISH_STOPWORDS))
         return
-    await client.collections.create(
-        KNOWLEDGE_COLLECTION,
-        multi_tenancy_config=Configure.multi_tenancy(
-            enabled=True, auto_tenant_creation=True, auto_tenant_activation=True
-        ),
-        inverted_index_config=Configure.inverted_index(stopwords_additions=POLISH_STOPWORDS),
-        # Vectors come from our own embedder (multilingual-e5-small); Weaviate runs no vectorizer.
-        # Flat (exact) indexing is synchronous: a chunk is searchable as soon as it is written, which
-        # the generation swap relies on; per-seller sizes keep brute force fast (docs/deploy.md).
-        vector_config=Configure.Vectors.self_provided(
-            vector_index_config=Configure.VectorIndex.flat(distance_metric=VectorDistances.COSINE)
-        ),
-        properties=properties,
-    )
+    await create_knowledge_collection(client, KNOWLEDGE_COLLECTION, knowledge_vector_index())
 
 
 async def ensure_curated_collection(client: WeaviateAsyncClient) -> None:

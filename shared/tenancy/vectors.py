@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from shared.infra.vectors import CURATED_COLLECTION, KNOWLEDGE_COLLECTION
 from shared.tenancy.ids import parse_tenant_id
+from shared.tenancy.vector_activity import in_active_tenant
 
 if TYPE_CHECKING:
     from weaviate import WeaviateAsyncClient
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +46,17 @@ class ChunkToIndex:
 
 
 class TenantVectors:
-    def __init__(self, client: WeaviateAsyncClient, tenant_id: UUID | str) -> None:
+    def __init__(self, client: WeaviateAsyncClient, tenant_id: UUID | str, *,
+                 collection: str = KNOWLEDGE_COLLECTION) -> None:
+        """``collection``: another collection with the chunk schema (bench/kb_index.py compares indexes)."""
         self.tenant_id = parse_tenant_id(tenant_id)
         # One Weaviate tenant per seller; the name is the seller's UUID (valid Weaviate tenant name).
-        self._collection = client.collections.use(KNOWLEDGE_COLLECTION).with_tenant(str(self.tenant_id))
+        self._base = client.collections.use(collection)
+        self._collection = self._base.with_tenant(str(self.tenant_id))
+
+    async def _active(self, call: Callable[[], Awaitable[T]]) -> T:
+        # Every call goes through here: records the use, wakes a tenant the idle sweep put to sleep.
+        return await in_active_tenant(self._base, str(self.tenant_id), call)
 
     async def insert(self, chunks: list[ChunkToIndex]) -> list[str]:
         from weaviate.classes.data import DataObject
@@ -64,7 +75,7 @@ class TenantVectors:
             )
             for c in chunks
         ]
-        result = await self._collection.data.insert_many(objects)
+        result = await self._active(lambda: self._collection.data.insert_many(objects))
         if result.has_errors:
             first = next(iter(result.errors.values()))
             raise RuntimeError(f"weaviate rejected {len(result.errors)} chunks: {first.message}")
@@ -75,10 +86,10 @@ class TenantVectors:
         from weaviate.classes.query import MetadataQuery
 
         try:
-            response = await self._collection.query.hybrid(
+            response = await self._active(lambda: self._collection.query.hybrid(
                 query=query, vector=vector, alpha=alpha, limit=limit,
                 return_metadata=MetadataQuery(score=True), include_vector=True,
-            )
+            ))
         except Exception as exc:
             if _tenant_missing(exc):
                 return []
@@ -97,7 +108,7 @@ class TenantVectors:
         if keep_generation is not None:
             where = where & Filter.by_property("generation").not_equal(keep_generation)
         try:
-            result = await self._collection.data.delete_many(where=where)
+            result = await self._active(lambda: self._collection.data.delete_many(where=where))
         except Exception as exc:
             if _tenant_missing(exc):
                 return 0
@@ -106,7 +117,7 @@ class TenantVectors:
 
     async def count(self) -> int:
         try:
-            response = await self._collection.aggregate.over_all(total_count=True)
+            response = await self._active(lambda: self._collection.aggregate.over_all(total_count=True))
         except Exception as exc:
             if _tenant_missing(exc):
                 return 0
@@ -132,14 +143,19 @@ class TenantCuratedQuestions:
 
     def __init__(self, client: WeaviateAsyncClient, tenant_id: UUID | str) -> None:
         self.tenant_id = parse_tenant_id(tenant_id)
-        self._collection = client.collections.use(CURATED_COLLECTION).with_tenant(str(self.tenant_id))
+        self._base = client.collections.use(CURATED_COLLECTION)
+        self._collection = self._base.with_tenant(str(self.tenant_id))
+
+    async def _active(self, call: Callable[[], Awaitable[T]]) -> T:
+        # See TenantVectors._active.
+        return await in_active_tenant(self._base, str(self.tenant_id), call)
 
     async def upsert(self, answer_id: UUID, question: str, vector: list[float]) -> None:
         from weaviate.classes.data import DataObject
 
         # Batch writes with an explicit id overwrite: an upsert that also creates the tenant.
-        result = await self._collection.data.insert_many(
-            [DataObject(properties={"question": question}, vector=vector, uuid=answer_id)])
+        result = await self._active(lambda: self._collection.data.insert_many(
+            [DataObject(properties={"question": question}, vector=vector, uuid=answer_id)]))
         if result.has_errors:
             raise RuntimeError(f"weaviate rejected the curated question: {next(iter(result.errors.values())).message}")
 
@@ -148,8 +164,8 @@ class TenantCuratedQuestions:
         from weaviate.classes.query import MetadataQuery
 
         try:
-            response = await self._collection.query.near_vector(
-                near_vector=vector, limit=limit, return_metadata=MetadataQuery(distance=True))
+            response = await self._active(lambda: self._collection.query.near_vector(
+                near_vector=vector, limit=limit, return_metadata=MetadataQuery(distance=True)))
         except Exception as exc:
             if _tenant_missing(exc):
                 return []
@@ -158,7 +174,7 @@ class TenantCuratedQuestions:
 
     async def delete(self, answer_id: UUID) -> None:
         try:
-            await self._collection.data.delete_by_id(answer_id)
+            await self._active(lambda: self._collection.data.delete_by_id(answer_id))
         except Exception as exc:
             if not _tenant_missing(exc):
                 raise
