@@ -57,6 +57,7 @@ def resource_rows(before: Snapshot, after_setup: Snapshot, after_drain: Snapshot
             "pss_mb_after": round(d.pss_mb, 1), "rss_mb_after": round(d.rss_mb, 1),
             "pss_kb_per_seller_setup": round((s.pss_mb - b.pss_mb) * 1024 / sellers, 1),
             "cpu_seconds_load": round(d.cpu_seconds - s.cpu_seconds, 1), "processes": d.processes,
+            "open_files_before": b.open_files, "open_files_after_setup": s.open_files,
         }
     return rows
 
@@ -97,10 +98,11 @@ def print_report(result: dict) -> None:
           f"{out['drain_seconds']:.0f}s of drain: {out['pending']}")
     print(f"AI replies by model: {out['replies_by_model']}")
     print(f"\n{'component':22s} {'PSS MB before':>13s} {'after setup':>11s} {'after':>8s} {'RSS after':>9s} "
-          f"{'KB/seller':>9s} {'CPU s':>7s}")
+          f"{'KB/seller':>9s} {'CPU s':>7s} {'files before→setup':>19s}")
     for name, row in result["resources"].items():
         print(f"{name:22s} {row['pss_mb_before']:13.1f} {row['pss_mb_after_setup']:11.1f} {row['pss_mb_after']:8.1f} "
-              f"{row['rss_mb_after']:9.1f} {row['pss_kb_per_seller_setup']:9.1f} {row['cpu_seconds_load']:7.1f}")
+              f"{row['rss_mb_after']:9.1f} {row['pss_kb_per_seller_setup']:9.1f} {row['cpu_seconds_load']:7.1f} "
+              f"{row['open_files_before']:>9d}→{row['open_files_after_setup']:<9d}")
     print(f"\n{'store':22s} {'before MB':>10s} {'after setup':>11s} {'after':>8s} {'KB/seller setup':>15s} "
           f"{'KB/seller total':>15s}")
     for name, row in result["stores"].items():

@@ -21,6 +21,8 @@ class Usage:
     pss_mb: float = 0.0
     cpu_seconds: float = 0.0
     processes: int = 0
+    # Open file descriptors (Weaviate keeps ~10 per active tenant; its LimitNOFILE bounds the tenants).
+    open_files: int = 0
 
 
 @dataclass
@@ -67,8 +69,12 @@ def _process_usage(pid: int) -> Usage | None:
     except OSError:
         return None
     fields = {line.split(":")[0]: line.split()[1] for line in rollup.splitlines()[1:] if ":" in line}
+    try:
+        open_files = len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        open_files = 0
     return Usage(rss_mb=int(fields.get("Rss", 0)) / 1024, pss_mb=int(fields.get("Pss", 0)) / 1024,
-                 cpu_seconds=(int(stat[11]) + int(stat[12])) / CLOCK_TICKS, processes=1)
+                 cpu_seconds=(int(stat[11]) + int(stat[12])) / CLOCK_TICKS, processes=1, open_files=open_files)
 
 
 def tree_usage(roots: list[int], tree: dict[int, list[int]] | None = None) -> Usage:
@@ -83,6 +89,7 @@ def tree_usage(roots: list[int], tree: dict[int, list[int]] | None = None) -> Us
             total.pss_mb += usage.pss_mb
             total.cpu_seconds += usage.cpu_seconds
             total.processes += 1
+            total.open_files += usage.open_files
     return total
 
 

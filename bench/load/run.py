@@ -77,7 +77,15 @@ async def _measure(args, run_id: str, run_dir: Path, deployment, phases: dict[st
     try:
         before = await snapshot(components, STATE_DIR)
         mark = time.perf_counter()
-        setup = await _create_sellers(args, run_id, deployment.base_url, stores, redis, sellers_file)
+        try:
+            setup = await _create_sellers(args, run_id, deployment.base_url, stores, redis, sellers_file)
+        except BaseException:
+            if not args.keep:  # a half-made run leaves nothing behind (Weaviate tenants hold open files)
+                print(f"setup failed: removing the {len(sellers_file.sellers)} sellers made so far", file=sys.stderr)
+                await remove_sellers(sellers_file.sellers, stores, redis)
+                if sellers_file.path.exists():
+                    sellers_file.path.rename(sellers_file.path.with_name("sellers.removed.json"))
+            raise
         after_setup = await snapshot(components, STATE_DIR)
         phases["sellers_setup"], mark = time.perf_counter() - mark, time.perf_counter()
         sellers = sellers_file.sellers
@@ -139,7 +147,9 @@ async def _create_sellers(args, run_id: str, base_url: str, stores, redis, selle
             sellers_file.add(await signup.create(run_id, index))
         progress.update()
 
-    await asyncio.gather(*(one(i) for i in range(api_count, args.sellers)))
+    async with asyncio.TaskGroup() as group:  # the first failure cancels the rest
+        for index in range(api_count, args.sellers):
+            group.create_task(one(index))
     progress.close()
     service_seconds = time.perf_counter() - started
     service_count = args.sellers - api_count

@@ -209,7 +209,10 @@ async def remove_sellers(sellers: list[Seller], stores, redis) -> None:
     from shared.infra.vectors import CURATED_COLLECTION, KNOWLEDGE_COLLECTION
     from shared.knowledge import service
     from shared.tenancy.db import tenant_tx, user_tx
+    from shared.tenancy.vector_activity import LAST_USE_KEY
 
+    if not sellers:
+        return
     tenant_ids = {s.tenant_id for s in sellers}
     for seller in sellers:
         await end_user_sessions(redis, seller.tenant_id, seller.user_id)
@@ -232,3 +235,4 @@ async def remove_sellers(sellers: list[Seller], stores, redis) -> None:
             stale.append(key)
     for start in range(0, len(stale), 500):
         await redis.delete(*stale[start:start + 500])
+    await redis.zrem(LAST_USE_KEY, *names)
