@@ -19,7 +19,9 @@ Baselines in the same command: **raw** is the least that storing an event needs 
 ``INSERT … ON CONFLICT DO NOTHING`` into inbox_events committed through ``tenant_tx`` and one
 ``shared.broker.enqueue`` — run in its own process with the same concurrency and no HTTP at all;
 **trivial** is ``GET /_/live`` through the same watchdog and uvicorn (the HTTP stack's own cost).
-The seller (registered through the stack's gateway) stays; its bench inbox rows, outbox rows, replay
+Last, ``--steps`` messages go through the webhook's steps one at a time in the bench process, each
+step timed (throttle check, cached channel secret, HMAC + JSON, the tenant transaction, replay claim,
+enqueue, outbox mark): where one request's time goes. The seller (registered through the stack's gateway) stays; its bench inbox rows, outbox rows, replay
 keys and the namespace's keys are removed afterwards.
 """
 
@@ -267,9 +269,70 @@ async def count_and_clean(tenant_id: UUID, account_id: str, run: str) -> dict[st
         await close_pool()
 
 
+STEPS = ("failure throttle check", "channel secret (cached)", "verify HMAC + decode JSON",
+         "tenant_tx: insert event + outbox job", "replay claim (SET NX)", "enqueue (thread)", "outbox mark_sent")
+
+
+async def step_breakdown(target: dict[str, str], run: str, count: int) -> dict[str, list[float]]:
+    """One webhook's work done step by step in this process, one message at a time (no HTTP): where a
+    request's time goes when nothing else competes inside the process."""
+    from shared.auth.settings import auth_settings
+    from shared.auth.throttle import webhook_failure_throttle
+    from shared.inbox.channels import channel_secret
+    from shared.inbox.events import store_event
+    from shared.inbox.service import _decode_generic
+    from shared.inbox.signing import claim_signature
+    from shared.http.signatures import verify
+    from shared.infra.postgres import close_pool, open_pool
+    from shared.infra.redis import close_redis, open_redis, redis_client
+    from shared.outbox.staging import enqueue_job, mark_sent
+    from shared.tenancy.db import tenant_tx
+
+    await open_pool()
+    await open_redis()
+    times: dict[str, list[float]] = {step: [] for step in STEPS}
+    try:
+        for i in tqdm(range(count), desc="step breakdown", unit="msg", leave=False):
+            body, timestamp = _body(f"{run}-steps", i), int(time.time())
+            signature = sign(target["secret"], timestamp, body)
+            marks = [time.perf_counter()]
+            await webhook_failure_throttle(redis_client(), auth_settings(), CALLER_ADDRESS).check()
+            marks.append(time.perf_counter())
+            channel = await channel_secret(target["tenant_id"], target["account_id"], "generic", "webhookSecret")
+            marks.append(time.perf_counter())
+            verified = verify(channel.secret, str(timestamp), signature, body)
+            message = _decode_generic(body)
+            marks.append(time.perf_counter())
+            async with tenant_tx(channel.tenant_id):
+                stored = await store_event(channel.tenant_id, f"generic:{channel.channel_account_id}",
+                                           message.message_id, "message.created", message)
+            marks.append(time.perf_counter())
+            await claim_signature(channel.tenant_id, channel.channel_account_id, verified)
+            marks.append(time.perf_counter())
+            await asyncio.to_thread(enqueue_job, stored.job)
+            marks.append(time.perf_counter())
+            await mark_sent([stored.job.id])
+            marks.append(time.perf_counter())
+            for step, start, end in zip(STEPS, marks, marks[1:]):
+                times[step].append(end - start)
+    finally:
+        await close_redis()
+        await close_pool()
+    return times
+
+
 def _row(label: str, m: Measured) -> str:
     return (f"  {label:<46}{m.per_second:>9.0f}{ms(percentile(m.latencies, 50)):>10}"
             f"{ms(percentile(m.latencies, 99)):>10}{ms(max(m.latencies)):>10}")
+
+
+def report_steps(times: dict[str, list[float]]) -> None:
+    total = sum(percentile(samples, 50) for samples in times.values())
+    print(f"\n  one webhook's steps, {len(times[STEPS[0]])} messages one at a time in one process (no HTTP):")
+    for step, samples in times.items():
+        p50 = percentile(samples, 50)
+        print(f"    {step:<40}{ms(p50):>10}{ms(percentile(samples, 99)):>10}   {p50 / total:4.0%} of the p50 sum")
+    print(f"    {'sum of the p50s':<40}{ms(total):>10}")
 
 
 def report(args: argparse.Namespace, results: list[Measured], found: dict[str, int]) -> bool:
@@ -318,7 +381,11 @@ async def run(args: argparse.Namespace) -> int:
         finally:
             await asyncio.to_thread(watchdog.stop)
     found = await count_and_clean(UUID(target["tenant_id"]), target["account_id"], run_id)
-    return 0 if report(args, results, found) else 1
+    ok = report(args, results, found)
+    if args.steps:
+        report_steps(await step_breakdown(target, run_id, args.steps))
+        await count_and_clean(UUID(target["tenant_id"]), target["account_id"], run_id)
+    return 0 if ok else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -329,11 +396,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="requests in flight in closed loop, over all clients (the watchdog allows 32)")
     parser.add_argument("--rate", type=float, default=200.0, help="requests per second in the fixed-rate runs")
     parser.add_argument("--clients", type=int, default=2, help="load generator processes")
+    parser.add_argument("--steps", type=int, default=300,
+                        help="messages for the per-step breakdown at the end (0: skip it)")
     parser.add_argument("--max-minutes", type=float, default=10.0, help="stop the whole bench after this")
     args = parser.parse_args(argv)
     if not (1 <= args.seconds <= 600 and 1 <= args.concurrency <= 32 and 1 <= args.rate <= 5000
-            and 1 <= args.clients <= 16):
-        parser.error("out of range (seconds 1..600, concurrency 1..32, rate 1..5000, clients 1..16)")
+            and 1 <= args.clients <= 16 and 0 <= args.steps <= 10_000):
+        parser.error("out of range (seconds 1..600, concurrency 1..32, rate 1..5000, clients 1..16, steps 0..10000)")
     return run_bounded(lambda: run(args), args.max_minutes)
 
 

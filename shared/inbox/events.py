@@ -8,7 +8,7 @@ from uuid import UUID
 
 import msgspec
 
-from shared.outbox.staging import Job, publish, stage
+from shared.outbox.staging import Job, insert_and_stage, publish, stage
 from shared.tenancy.db import tx_connection
 
 PROCESS_ACTOR = ("inbox", "inbox.process_event")
@@ -38,13 +38,17 @@ class StoredEvent:
     job: Job | None
 
 
+def _insert_params(tenant_id: UUID, source: str, external_id: str, event_type: str,
+                   payload: msgspec.Struct) -> tuple:
+    return (uuid.uuid4(), tenant_id, source[:120], external_id[:255], event_type[:60],
+            msgspec.json.encode(payload).decode())
+
+
 async def insert_event(tenant_id: UUID, source: str, external_id: str, event_type: str,
                        payload: msgspec.Struct) -> UUID | None:
     """Insert inside the caller's tenant transaction; None when (source, external_id) is already stored."""
-    return await tx_connection().fetchval(
-        _INSERT, uuid.uuid4(), tenant_id, source[:120], external_id[:255], event_type[:60],
-        msgspec.json.encode(payload).decode(),
-    )
+    return await tx_connection().fetchval(_INSERT, *_insert_params(tenant_id, source, external_id, event_type,
+                                                                   payload))
 
 
 async def store_event(tenant_id: UUID, source: str, external_id: str, event_type: str,
@@ -54,16 +58,15 @@ async def store_event(tenant_id: UUID, source: str, external_id: str, event_type
     A redelivery of an event stored but still unprocessed after ``REENQUEUE_AFTER_SECONDS`` stages
     its processing again (the first job may have been lost with Redis); processing is idempotent.
     """
-    event_id = await insert_event(tenant_id, source, external_id, event_type, payload)
-    duplicate = event_id is None
-    if duplicate:
-        existing = await tx_connection().fetchrow(_EXISTING, source[:120], external_id[:255],
-                                                  REENQUEUE_AFTER_SECONDS)
-        if existing is None or not existing["stuck"]:
-            return StoredEvent(existing and existing["id"], True, None)
-        event_id = existing["id"]
-    job = await stage(tenant_id, *PROCESS_ACTOR, str(tenant_id), str(event_id))
-    return StoredEvent(event_id, duplicate, job)
+    event_id, job = await insert_and_stage(_INSERT, _insert_params(tenant_id, source, external_id, event_type, payload),
+                                           tenant_id, *PROCESS_ACTOR)
+    if event_id is not None:
+        return StoredEvent(event_id, False, job)
+    existing = await tx_connection().fetchrow(_EXISTING, source[:120], external_id[:255], REENQUEUE_AFTER_SECONDS)
+    if existing is None or not existing["stuck"]:
+        return StoredEvent(existing and existing["id"], True, None)
+    job = await stage(tenant_id, *PROCESS_ACTOR, str(tenant_id), str(existing["id"]))
+    return StoredEvent(existing["id"], True, job)
 
 
 async def hand_over(stored: StoredEvent) -> None:
