@@ -72,6 +72,16 @@ def store_rows(before: Snapshot, after_setup: Snapshot, after_drain: Snapshot, s
     return rows
 
 
+def postgres_rows(totals: dict[str, dict[str, float]], sellers: int, day_fraction: float) -> dict:
+    """Per seller: the bench sellers' rows and bytes (heap + estimated index share) after the run."""
+    tables = {t: v for t, v in totals.items() if v["rows"]}
+    heap = sum(v["row_bytes"] for v in tables.values())
+    index = sum(v["index_bytes_estimate"] for v in tables.values())
+    return {"tables": tables, "kb_per_seller": round((heap + index) / 1024 / sellers, 1),
+            "heap_kb_per_seller": round(heap / 1024 / sellers, 1), "index_kb_per_seller": round(index / 1024 / sellers, 1),
+            "seller_days": round(sellers * day_fraction, 1)}
+
+
 def print_report(result: dict) -> None:
     cfg = result["config"]
     print(f"\nload test {result['run_id']} — {cfg['sellers']} sellers, {cfg['minutes']:g} min issuing, "
@@ -108,6 +118,12 @@ def print_report(result: dict) -> None:
     for name, row in result["stores"].items():
         print(f"{name:22s} {row['before']:10.1f} {row['after_setup']:11.1f} {row['after']:8.1f} "
               f"{row['kb_per_seller_setup']:15.1f} {row['kb_per_seller_total']:15.1f}")
+    pg = result.get("postgres_rows")
+    if pg:
+        biggest = sorted(pg["tables"].items(), key=lambda kv: -kv[1]["row_bytes"])[:5]
+        print(f"postgres rows of the bench sellers after the run: {pg['kb_per_seller']} KB per seller "
+              f"(heap {pg['heap_kb_per_seller']} + indexes ≈{pg['index_kb_per_seller']}; {pg['seller_days']} seller-days); "
+              + ", ".join(f"{t} {v['rows']} rows {v['row_bytes'] / 1024:.0f} KB" for t, v in biggest))
     tp = result["throughput"]
     print(f"\nthroughput per core: {tp['webhooks_per_function_core_second']} webhooks per CPU-second of the "
           f"webhooks function (watchdog+uvicorn); {tp['decisions_per_worker_core_second']} replies/drafts per "

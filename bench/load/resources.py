@@ -166,3 +166,37 @@ async def snapshot(components: dict[str, list[int]], state_dir: Path) -> Snapsho
     result.weaviate_dir_mb = directory_mb(state_dir / "weaviate")
     result.minio_dir_mb = directory_mb(state_dir / "minio")
     return result
+
+
+INDEX_ENTRY_BYTES = 40
+TENANT_TABLES_SQL = """SELECT table_name FROM information_schema.columns
+ WHERE column_name = 'tenant_id' AND table_schema = 'public' ORDER BY 1"""
+
+
+async def tenant_row_bytes(tenant_ids: list[str]) -> dict[str, dict[str, float]]:
+    """Rows and bytes the given sellers hold in each tenant table, read under row-level security.
+
+    ``pg_database_size`` is no per-seller measure once earlier runs deleted rows (new rows reuse the
+    freed space), so each table's rows of these sellers are counted and sized (``pg_column_size``).
+    Their index entries are estimated at ``INDEX_ENTRY_BYTES`` per row per index of the table (a
+    btree entry on a uuid: 8 B tuple header + 16 B key + 4 B line pointer, plus page slack).
+    """
+    from shared.infra.postgres import engine
+    from shared.tenancy.db import tenant_tx, tx_connection
+
+    async with engine().pool.acquire() as connection:
+        tables = [r["table_name"] for r in await connection.fetch(TENANT_TABLES_SQL)]
+        indexes = {r["tablename"]: r["n"] for r in await connection.fetch(
+            "SELECT tablename, count(*) AS n FROM pg_indexes WHERE schemaname = 'public' GROUP BY 1")}
+    query = " UNION ALL ".join(f"SELECT '{t}' AS t, count(*) AS n, coalesce(sum(pg_column_size(x.*)), 0) AS bytes "
+                               f"FROM {t} x" for t in tables)
+    totals = {t: {"rows": 0, "row_bytes": 0} for t in tables}
+    for tenant_id in tenant_ids:
+        async with tenant_tx(tenant_id):
+            for row in await tx_connection().fetch(query):
+                totals[row["t"]]["rows"] += row["n"]
+                totals[row["t"]]["row_bytes"] += row["bytes"]
+    for table, total in totals.items():
+        total["indexes"] = indexes.get(table, 0)
+        total["index_bytes_estimate"] = total["rows"] * total["indexes"] * INDEX_ENTRY_BYTES
+    return totals

@@ -17,7 +17,7 @@ from tqdm import tqdm
 from bench.load import report
 from bench.load.deployment import STATE_DIR, drop_namespace, own_deployment, stack_deployment
 from bench.load.outcomes import collect, replies_by_model
-from bench.load.resources import server_pids, snapshot
+from bench.load.resources import server_pids, snapshot, tenant_row_bytes
 from bench.load.sellers import (
     Seller,
     SellerFile,
@@ -108,9 +108,11 @@ async def _measure(args, run_id: str, run_dir: Path, deployment, phases: dict[st
         phases["drain"], mark = time.perf_counter() - mark, time.perf_counter()
         after_drain = await snapshot(components, STATE_DIR)
         outcomes.replies_by_model = await replies_by_model([s.tenant_id for s in sellers])
+        rows = await tenant_row_bytes([s.tenant_id for s in sellers])
         uptime_end = uptime()
         result = _result(args, run_id, deployment, plan, setup, merged, outcomes, before, after_setup, after_drain,
                          uptime_start, uptime_end)
+        result["postgres_rows"] = report.postgres_rows(rows, len(sellers), result["config"]["day_fraction"])
         if not args.keep:
             print(f"removing the {len(sellers)} bench sellers", file=sys.stderr)
             await remove_sellers(sellers, stores, redis)
