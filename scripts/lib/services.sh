@@ -93,6 +93,9 @@ start_weaviate() {
   done
   mkdir -p "$STATE_DIR/weaviate"
   # Anonymous access is safe only because it binds to loopback; production uses API keys (README).
+  # ASYNC_INDEXING stays off (the `dynamic` index needs it): with it even a flat index lags behind
+  # writes, and a document marked ready would not be found yet (bench/kb_index.py, "found at once");
+  # WEAVIATE_ASYNC_INDEXING=true is for that bench's private server only.
   spawn weaviate env \
     PERSISTENCE_DATA_PATH="$STATE_DIR/weaviate" \
     CLUSTER_HOSTNAME=bokai-local CLUSTER_IN_LOCALHOST=true \
@@ -103,7 +106,7 @@ start_weaviate() {
     AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED=true \
     DEFAULT_VECTORIZER_MODULE=none ENABLE_MODULES= \
     DISABLE_TELEMETRY=true GO_PROFILING_DISABLE=true LOG_LEVEL=warning \
-    QUERY_DEFAULTS_LIMIT=25 LIMIT_RESOURCES=true \
+    QUERY_DEFAULTS_LIMIT=25 LIMIT_RESOURCES=true ASYNC_INDEXING="${WEAVIATE_ASYNC_INDEXING:-false}" \
     "$(go_tool_path weaviate "$WEAVIATE_VERSION" weaviate-server)" \
       --scheme http --host "$BIND_HOST" --port "$WEAVIATE_PORT"
   wait_ready weaviate 90 weaviate_ready

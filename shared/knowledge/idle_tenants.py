@@ -38,14 +38,14 @@ SWEEP_ACTOR = "knowledge.deactivate_idle_tenants"
 QUEUE = "knowledge"
 COLLECTIONS = (KNOWLEDGE_COLLECTION, CURATED_COLLECTION)
 UPDATE_BATCH = 100
-# Global (not tenant data): at most one sweep enqueued per interval, whichever worker ticks first.
-SCHEDULE_KEY = "weaviate:idle-sweep:scheduled"
 
 
 class IdleTenantSettings(Settings, frozen=True, kw_only=True):
     env_prefix: ClassVar[str] = "IDLE_TENANTS_"
     idle_days: float = 14.0
     sweep_interval_seconds: int = 3600
+    # Global (not tenant data): at most one sweep enqueued per interval, whichever worker ticks first.
+    schedule_key: str = "weaviate:idle-sweep:scheduled"
 
 
 @dataclass
@@ -121,12 +121,12 @@ async def schedule_sweep() -> bool:
     """Enqueue a sweep unless one was enqueued within the interval (called on every supervisor tick)."""
     settings = load(IdleTenantSettings)
     redis = await activity_redis()
-    if not await redis.set(SCHEDULE_KEY, b"1", ex=settings.sweep_interval_seconds, nx=True):
+    if not await redis.set(settings.schedule_key, b"1", ex=settings.sweep_interval_seconds, nx=True):
         return False
     try:
         enqueue(QUEUE, SWEEP_ACTOR)
     except Exception:
-        await redis.delete(SCHEDULE_KEY)  # not enqueued: the next tick tries again
+        await redis.delete(settings.schedule_key)  # not enqueued: the next tick tries again
         raise
     return True
 

@@ -13,7 +13,7 @@ from shared.infra.vectors import (
     CURATED_COLLECTION, KNOWLEDGE_COLLECTION, connect_weaviate, ensure_curated_collection,
     ensure_knowledge_collection, knowledge_properties,
 )
-from shared.knowledge.idle_tenants import SCHEDULE_KEY, deactivate_idle, schedule_sweep
+from shared.knowledge.idle_tenants import deactivate_idle, schedule_sweep
 from shared.tenancy.vector_activity import LAST_USE_KEY, flush_marks
 from shared.tenancy.vectors import ChunkToIndex, TenantCuratedQuestions, TenantVectors
 
@@ -156,8 +156,13 @@ async def test_a_collection_without_auto_activation_is_woken_once_by_concurrent_
         await weaviate.collections.delete(name)
 
 
-async def test_sweeps_are_enqueued_once_per_interval(redis):
-    await redis.delete(SCHEDULE_KEY)
-    assert await schedule_sweep() is True
-    assert await schedule_sweep() is False
-    assert 0 < await redis.ttl(SCHEDULE_KEY) <= 3600
+async def test_sweeps_are_enqueued_once_per_interval(redis, monkeypatch):
+    key = f"test:idle-sweep:{uuid.uuid4()}"  # not the stack worker's key: its ticks must not race ours
+    monkeypatch.setenv("IDLE_TENANTS_SCHEDULE_KEY", key)
+    monkeypatch.setenv("IDLE_TENANTS_SWEEP_INTERVAL_SECONDS", "120")
+    try:
+        assert await schedule_sweep() is True
+        assert await schedule_sweep() is False
+        assert 0 < await redis.ttl(key) <= 120
+    finally:
+        await redis.delete(key)
