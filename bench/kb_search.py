@@ -97,7 +97,8 @@ async def populate_others(stores: KnowledgeStores, cache: EmbeddingCache, saved:
 
 async def wait_for_vector_index(stores: KnowledgeStores, tenant_id: UUID,
                                 timeout: float = 300) -> tuple[str, int]:
-    """Weaviate indexes vectors asynchronously here (ASYNC_INDEXING): measure only a settled index."""
+    """Measure only a settled index, should the server index vectors asynchronously (ASYNC_INDEXING;
+    the stack keeps it off, bench.kb_index shows why)."""
     deadline = time.monotonic() + timeout
     while True:
         nodes = await stores.weaviate.cluster.nodes(collection=KNOWLEDGE_COLLECTION, output="verbose")
