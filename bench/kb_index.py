@@ -46,7 +46,7 @@ from bench._common import (
     publish_document, run_bounded, save_state, tenant_exists,
 )
 from bench.corpus import BenchChunk, queries, shop_chunks
-from bench.kb_search import _derived, _row, measure
+from bench.kb_search import _derived, _row, measure, print_own_share
 from bench.private_weaviate import BASE_PORT, cpu_seconds, private_weaviate
 from shared.infra.redis import close_redis
 from shared.infra.vectors import KNOWLEDGE_COLLECTION, connect_weaviate, create_knowledge_collection
@@ -271,9 +271,11 @@ async def run(args: argparse.Namespace) -> int:
     print(_row("raw TenantVectors.hybrid", samples["hybrid"]))
     print(_row("embedding + raw hybrid", samples["embed+hybrid"]))
     print(_row("retrieval.search", samples["search"]))
+    print(_row("retrieval.search, vector given", samples["search given vector"]))
     for p in (50, 99):
         ratio = percentile(samples["search"], p) / percentile(samples["embed+hybrid"], p)
         print(f"  search / (embedding + raw hybrid)  p{p} {ratio:5.2f}×")
+    print_own_share(samples)
     return 0
 
 
