@@ -21,7 +21,9 @@ Baselines in the same command: **raw** is the least that storing an event needs 
 **trivial** is ``GET /_/live`` through the same watchdog and uvicorn (the HTTP stack's own cost).
 Last, ``--steps`` messages go through the webhook's steps one at a time in the bench process, each
 step timed (throttle check, cached channel secret, HMAC + JSON, the tenant transaction, replay claim,
-enqueue, outbox mark): where one request's time goes. The seller (registered through the stack's gateway) stays; its bench inbox rows, outbox rows, replay
+enqueue, outbox mark): where one request's time goes. Each closed-loop segment also reads the CPU time of every process involved (/proc): the function's
+uvicorn app and its watchdog, the load processes, the Postgres server with its backends, Redis —
+printed as CPU milliseconds per request. The seller (registered through the stack's gateway) stays; its bench inbox rows, outbox rows, replay
 keys and the namespace's keys are removed afterwards.
 """
 
@@ -187,6 +189,57 @@ def run_segment(segment: Segment) -> Outcome:
     return asyncio.run(_raw_segment(segment) if segment.kind == "raw" else _http_segment(segment))
 
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return found
+
+
+def _listening_server(needle: str) -> int | None:
+    """The pid of the process whose command line contains ``needle`` (e.g. "-p 15432")."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if needle in (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"):
+                    return int(entry.name)
+            except (FileNotFoundError, ProcessLookupError, PermissionError):
+                continue
+    return None
+
+
+@dataclass
+class CpuGroups:
+    """Where the CPU of a segment goes: each group's processes, read again at every sample (the
+    database's backends come and go)."""
+    app_pid: int
+    watchdog_pid: int
+    postmaster: int | None
+    redis: int | None
+
+    def sample(self) -> dict[str, float]:
+        load = [child.pid for child in multiprocessing.active_children()]
+        database = [self.postmaster, *_children(self.postmaster)] if self.postmaster else []
+        return {"app": _cpu_seconds(self.app_pid), "watchdog": _cpu_seconds(self.watchdog_pid),
+                "load processes": sum(map(_cpu_seconds, load)), "postgres": sum(map(_cpu_seconds, database)),
+                "redis": _cpu_seconds(self.redis) if self.redis else 0.0}
+
+
 @dataclass
 class Measured:
     kind: str
@@ -194,13 +247,14 @@ class Measured:
     latencies: list[float] = field(default_factory=list)
     statuses: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    cpu: Counter[str] = field(default_factory=Counter)  # CPU seconds per process group
 
     @property
     def per_second(self) -> float:
         return len(self.latencies) / self.seconds if self.seconds else 0.0
 
 
-def measure(pool, args: argparse.Namespace, target: dict[str, str], run: str) -> list[Measured]:
+def measure(pool, args: argparse.Namespace, target: dict[str, str], run: str, cpu: CpuGroups) -> list[Measured]:
     plan = [(kind, "closed") for kind in ("raw", "trivial", "webhook", "webhook", "trivial", "raw")]
     plan += [(kind, "rate") for kind in ("raw", "trivial", "webhook")]
     results: dict[tuple[str, str], Measured] = {}
@@ -210,8 +264,11 @@ def measure(pool, args: argparse.Namespace, target: dict[str, str], run: str) ->
         segments = [Segment(kind, mode, args.seconds, max(1, args.concurrency // processes),
                             args.rate / processes, start_at, tag=f"{run}-{n}-{p}", **target)
                     for p in range(processes)]
+        before = cpu.sample()
         outcomes = pool.map(run_segment, segments)
+        after = cpu.sample()
         measured = results.setdefault((kind, mode), Measured(kind, mode))
+        measured.cpu.update({group: after[group] - before[group] for group in after})
         for outcome in outcomes:
             measured.latencies += outcome.latencies
             measured.statuses += outcome.statuses
@@ -355,6 +412,13 @@ def report(args: argparse.Namespace, results: list[Measured], found: dict[str, i
     print(f"  webhook / trivial throughput   {hook.per_second / trivial.per_second:5.2f}×")
     print(f"  webhook p99 at {args.rate:g}/s           {ms(percentile(paced.latencies, 99)):>7}   (target < 20 ms); "
           f"× raw p99 {percentile(paced.latencies, 99) / percentile(by[('raw', 'rate')].latencies, 99):.2f}")
+    groups = ("app", "watchdog", "load processes", "postgres", "redis")
+    print(f"\n  CPU ms per request, closed loop (postgres and redis serve the whole stack: anything else using them "
+          f"counts too){'':<0}")
+    print(f"  {'':<46}" + "".join(f"{g:>16}" for g in groups))
+    for kind in ("raw", "trivial", "webhook"):
+        m = by[(kind, "closed")]
+        print(f"  {kind:<46}" + "".join(f"{1000 * m.cpu[g] / len(m.latencies):>16.2f}" for g in groups))
     statuses = {f"{m.kind}/{m.mode}": dict(m.statuses) for m in results}
     print(f"\n  answers: {statuses}")
     accepted = sum(m.statuses.get("202", 0) for m in results if m.kind == "webhook")
@@ -377,7 +441,11 @@ async def run(args: argparse.Namespace) -> int:
         try:
             context = multiprocessing.get_context("spawn")
             with context.Pool(args.clients) as pool:
-                results = await asyncio.to_thread(measure, pool, args, {"url": watchdog.url, **target}, run_id)
+                database_port = os.environ["DATABASE_URL"].rsplit(":", 1)[1].split("/")[0]
+                cpu = CpuGroups(watchdog.app_pid(), watchdog.process.pid,
+                                _listening_server(f"-p {database_port} "),
+                                _listening_server(f"redis-server {os.environ['REDIS_URL'].split('//')[1].split('/')[0]}"))
+                results = await asyncio.to_thread(measure, pool, args, {"url": watchdog.url, **target}, run_id, cpu)
         finally:
             await asyncio.to_thread(watchdog.stop)
     found = await count_and_clean(UUID(target["tenant_id"]), target["account_id"], run_id)
