@@ -47,7 +47,8 @@ async def activity_redis() -> Redis:
 def mark_used(tenant: str) -> None:
     """Record a use of ``tenant`` (at most once per MARK_EVERY_SECONDS per process, never waited for)."""
     now = time.monotonic()
-    if now - _marked.get(tenant, -MARK_EVERY_SECONDS) < MARK_EVERY_SECONDS:
+    last = _marked.get(tenant)
+    if last is not None and now - last < MARK_EVERY_SECONDS:
         return
     _marked[tenant] = now
     task = asyncio.get_running_loop().create_task(_write_use(tenant, time.time()))
@@ -58,8 +59,8 @@ def mark_used(tenant: str) -> None:
 async def _write_use(tenant: str, at: float) -> None:
     try:
         await record_use(await activity_redis(), tenant, at)
-    except Exception as problem:  # noqa: BLE001 — a lost mark only makes a sweep wake the tenant once more
-        _marked.pop(tenant, None)
+    except Exception as problem:  # noqa: BLE001 — a lost record costs at most one early sleep and wake-up
+        # Not retried before the next interval: with Redis away, one warning per tenant per interval.
         logger.warning("could not record Weaviate tenant use: %s", type(problem).__name__)
 
 
