@@ -79,44 +79,19 @@ async def _measure(args, run_id: str, run_dir: Path, deployment, phases: dict[st
         mark = time.perf_counter()
         try:
             setup = await _create_sellers(args, run_id, deployment.base_url, stores, redis, sellers_file)
+            after_setup = await snapshot(components, STATE_DIR)
+            phases["sellers_setup"], mark = time.perf_counter() - mark, time.perf_counter()
+            result = await _load_and_drain(args, run_id, deployment, components, sellers_file.sellers, redis,
+                                           setup, before, after_setup, uptime_start, phases)
         except BaseException:
-            if not args.keep:  # a half-made run leaves nothing behind (Weaviate tenants hold open files)
-                print(f"setup failed: removing the {len(sellers_file.sellers)} sellers made so far", file=sys.stderr)
-                await remove_sellers(sellers_file.sellers, stores, redis)
-                if sellers_file.path.exists():
-                    sellers_file.path.rename(sellers_file.path.with_name("sellers.removed.json"))
+            if not args.keep:  # a failed run leaves nothing behind (Weaviate tenants hold open files)
+                print(f"run failed: removing the {len(sellers_file.sellers)} sellers made so far", file=sys.stderr)
+                await _remove(sellers_file, stores, redis)
             raise
-        after_setup = await snapshot(components, STATE_DIR)
-        phases["sellers_setup"], mark = time.perf_counter() - mark, time.perf_counter()
-        sellers = sellers_file.sellers
-        seconds = args.minutes * 60
-        await mint_access_tokens(sellers, redis, ttl_seconds=int(seconds + args.drain_seconds + 900))
-        compression = args.compression or SECONDS_PER_DAY / seconds
-        plan = TrafficPlan(deployment.base_url, run_id, time.time() + 3, seconds, compression,
-                           args.messages_per_day, args.reads_per_day, args.searches_per_day, args.seed)
-        print(f"issuing for {seconds:.0f}s from {args.processes} processes "
-              f"(≈{len(sellers) * args.messages_per_day * compression / SECONDS_PER_DAY:.1f} customer messages/s)",
-              file=sys.stderr)
-        shares = [sellers[i::args.processes] for i in range(args.processes)]
-        loop = asyncio.get_running_loop()
-        with multiprocessing.get_context("spawn").Pool(args.processes) as pool:
-            results = await loop.run_in_executor(None, lambda: pool.starmap(
-                run_process, [(share, plan, i) for i, share in enumerate(shares) if share]))
-        merged = report.merge(results)
-        phases["load"], mark = time.perf_counter() - mark, time.perf_counter()
-        outcomes = await collect(merged.accepted, args.drain_seconds)
-        phases["drain"], mark = time.perf_counter() - mark, time.perf_counter()
-        after_drain = await snapshot(components, STATE_DIR)
-        outcomes.replies_by_model = await replies_by_model([s.tenant_id for s in sellers])
-        rows = await tenant_row_bytes([s.tenant_id for s in sellers])
-        uptime_end = uptime()
-        result = _result(args, run_id, deployment, plan, setup, merged, outcomes, before, after_setup, after_drain,
-                         uptime_start, uptime_end)
-        result["postgres_rows"] = report.postgres_rows(rows, len(sellers), result["config"]["day_fraction"])
         if not args.keep:
-            print(f"removing the {len(sellers)} bench sellers", file=sys.stderr)
-            await remove_sellers(sellers, stores, redis)
-            sellers_file.path.rename(sellers_file.path.with_name("sellers.removed.json"))
+            mark = time.perf_counter()
+            print(f"removing the {len(sellers_file.sellers)} bench sellers", file=sys.stderr)
+            await _remove(sellers_file, stores, redis)
             result["after_cleanup"] = (await snapshot(components, STATE_DIR)).as_dict()
             result["sellers_removed"] = True
             phases["cleanup"] = time.perf_counter() - mark
@@ -125,6 +100,43 @@ async def _measure(args, run_id: str, run_dir: Path, deployment, phases: dict[st
         await redis.aclose()
         await stores.close()
         await close_pool()
+
+
+async def _remove(sellers_file: SellerFile, stores, redis) -> None:
+    await remove_sellers(sellers_file.sellers, stores, redis)
+    if sellers_file.path.exists():
+        sellers_file.path.rename(sellers_file.path.with_name("sellers.removed.json"))
+
+
+async def _load_and_drain(args, run_id: str, deployment, components, sellers: list[Seller], redis, setup: dict,
+                          before, after_setup, uptime_start: str, phases: dict[str, float]) -> dict:
+    """Issue the traffic from the load processes, wait for the decisions, measure; returns the result."""
+    mark = time.perf_counter()
+    seconds = args.minutes * 60
+    await mint_access_tokens(sellers, redis, ttl_seconds=int(seconds + args.drain_seconds + 900))
+    compression = args.compression or SECONDS_PER_DAY / seconds
+    plan = TrafficPlan(deployment.base_url, run_id, time.time() + 3, seconds, compression,
+                       args.messages_per_day, args.reads_per_day, args.searches_per_day, args.seed)
+    print(f"issuing for {seconds:.0f}s from {args.processes} processes "
+          f"(≈{len(sellers) * args.messages_per_day * compression / SECONDS_PER_DAY:.1f} customer messages/s)",
+          file=sys.stderr)
+    shares = [sellers[i::args.processes] for i in range(args.processes)]
+    loop = asyncio.get_running_loop()
+    with multiprocessing.get_context("spawn").Pool(args.processes) as pool:
+        results = await loop.run_in_executor(None, lambda: pool.starmap(
+            run_process, [(share, plan, i) for i, share in enumerate(shares) if share]))
+    merged = report.merge(results)
+    phases["load"], mark = time.perf_counter() - mark, time.perf_counter()
+    outcomes = await collect(merged.accepted, args.drain_seconds)
+    phases["drain"] = time.perf_counter() - mark
+    after_drain = await snapshot(components, STATE_DIR)
+    tenant_ids = [s.tenant_id for s in sellers]
+    outcomes.replies_by_model = await replies_by_model(tenant_ids)
+    rows = await tenant_row_bytes(tenant_ids)
+    result = _result(args, run_id, deployment, plan, setup, merged, outcomes, before, after_setup, after_drain,
+                     uptime_start, uptime())
+    result["postgres_rows"] = report.postgres_rows(rows, len(sellers), result["config"]["day_fraction"])
+    return result
 
 
 async def _create_sellers(args, run_id: str, base_url: str, stores, redis, sellers_file: SellerFile) -> dict:
