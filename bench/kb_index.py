@@ -48,11 +48,9 @@ from bench._common import (
 from bench.corpus import BenchChunk, queries, shop_chunks
 from bench.kb_search import _derived, _row, measure, print_own_share
 from bench.private_weaviate import BASE_PORT, cpu_seconds, private_weaviate
-from shared.infra.redis import close_redis
 from shared.infra.vectors import KNOWLEDGE_COLLECTION, connect_weaviate, create_knowledge_collection
 from shared.knowledge.retrieval import DEFAULT_ALPHA, OVERFETCH
 from shared.knowledge.stores import KnowledgeStores
-from shared.tenancy.vector_activity import flush_marks
 from shared.tenancy.vectors import ChunkToIndex, TenantVectors
 
 if TYPE_CHECKING:
@@ -253,8 +251,6 @@ async def run(args: argparse.Namespace) -> int:
             config = await stores.weaviate.collections.use(KNOWLEDGE_COLLECTION).config.get()
             index_type = config.vector_config["default"].vector_index_config.vector_index_type()
             samples = await measure(stores, tenant_id, args)
-        await flush_marks()
-        await close_redis()
     print()
     print(f"kb_index — top-{args.k} hybrid (alpha {args.alpha}, limit {args.k * OVERFETCH}), database {database_label()}")
     if targets:

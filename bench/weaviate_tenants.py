@@ -40,19 +40,9 @@ from bench.kb_index import vector_index
 from shared.infra.vectors import (
     KNOWLEDGE_COLLECTION, connect_weaviate, create_knowledge_collection, ensure_knowledge_collection,
 )
-from shared.infra.redis import close_redis
-from shared.tenancy.vector_activity import LAST_USE_KEY, activity_redis, flush_marks
 from shared.tenancy.vectors import ChunkToIndex, TenantVectors
 
 POOL = 300
-
-
-async def forget_uses(tenants: list[str]) -> None:
-    """The bench's sellers lived in a private Weaviate: drop their use records from the shared Redis."""
-    await flush_marks()
-    redis = await activity_redis()
-    await redis.zrem(LAST_USE_KEY, *tenants)
-    await close_redis()
 UPDATE_BATCH = 100
 
 
@@ -153,7 +143,6 @@ async def run(args: argparse.Namespace) -> int:
             restarted = await settled_rss(server.pid)
         finally:
             await client.close()
-            await forget_uses(tenants)
 
     n = args.tenants
     print()

@@ -27,6 +27,7 @@ if WORKER_METRICS:
 from shared.broker import broker  # noqa: E402
 from shared.infra.llm import LlmSettings  # noqa: E402
 from shared.infra.postgres import close_pool, open_pool  # noqa: E402
+from shared.infra.redis import close_redis, open_redis  # noqa: E402
 from shared.ops.metrics import initialise_worker_series  # noqa: E402
 from shared.ops.stats import refresh_database_gauges, refresh_queue_gauges  # noqa: E402
 from shared.ops.supervisor import WorkerSupervisor  # noqa: E402
@@ -43,13 +44,16 @@ logger = logging.getLogger("bokai.worker")
 
 
 class ProcessResources(dramatiq.Middleware):
-    """Opens the Postgres pool when a worker process boots and closes it on shutdown."""
+    """Opens the Postgres pool and the process-wide Redis client when a worker process boots and
+    closes them on shutdown (tenancy records sellers' Weaviate use and channels take posting slots
+    through that client)."""
 
     def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         # Before the worker threads start (the AsyncIO middleware, added first, has started the
         # loop by now): a job taken at once from a backlog must find the pool open, or its
         # transaction would use a stray connection the pool then refuses to take back.
         get_event_loop_thread().run_coroutine(open_pool())
+        get_event_loop_thread().run_coroutine(open_redis())
         initialise_worker_series({load(LlmSettings).model})
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
@@ -61,6 +65,7 @@ class ProcessResources(dramatiq.Middleware):
     def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         # After the worker threads finished their jobs (and before the AsyncIO middleware, added
         # first and so called last, stops the loop): in-flight jobs keep their pool to the end.
+        get_event_loop_thread().run_coroutine(close_redis())
         get_event_loop_thread().run_coroutine(close_pool())
 
 

@@ -26,7 +26,8 @@ import dramatiq
 from shared.broker import enqueue
 from shared.infra.vectors import CURATED_COLLECTION, KNOWLEDGE_COLLECTION
 from shared.settings import Settings, load
-from shared.tenancy.vector_activity import LAST_USE_KEY, activity_redis
+from shared.infra.redis import redis_client
+from shared.tenancy.vector_activity import LAST_USE_KEY
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -118,9 +119,10 @@ async def deactivate_idle_tenants() -> None:
 
 
 async def schedule_sweep() -> bool:
-    """Enqueue a sweep unless one was enqueued within the interval (called on every supervisor tick)."""
+    """Enqueue a sweep unless one was enqueued within the interval (called on every supervisor tick,
+    with the worker's process-wide Redis client)."""
     settings = load(IdleTenantSettings)
-    redis = await activity_redis()
+    redis = redis_client()
     if not await redis.set(settings.schedule_key, b"1", ex=settings.sweep_interval_seconds, nx=True):
         return False
     try:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from shared.infra.redis import open_redis, redis_client
+from shared.infra.redis import redis_client
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -35,30 +35,29 @@ _marked: dict[str, float] = {}  # tenant -> monotonic time this process last wro
 _writes: set[asyncio.Task[None]] = set()  # held so the event loop does not drop them half-way
 
 
-async def activity_redis() -> Redis:
-    """The process-wide client; worker processes open it on first use (functions open it at startup)."""
-    try:
-        return redis_client()
-    except RuntimeError:
-        await open_redis()
-        return redis_client()
-
-
 def mark_used(tenant: str) -> None:
-    """Record a use of ``tenant`` (at most once per MARK_EVERY_SECONDS per process, never waited for)."""
+    """Record a use of ``tenant`` (at most once per MARK_EVERY_SECONDS per process, never waited for).
+
+    Through the process-wide Redis client, which functions open at startup and the worker at boot.
+    A process without it (a CLI, a bench) is no seller's activity and records nothing.
+    """
+    try:
+        redis = redis_client()
+    except RuntimeError:
+        return
     now = time.monotonic()
     last = _marked.get(tenant)
     if last is not None and now - last < MARK_EVERY_SECONDS:
         return
     _marked[tenant] = now
-    task = asyncio.get_running_loop().create_task(_write_use(tenant, time.time()))
+    task = asyncio.get_running_loop().create_task(_write_use(redis, tenant, time.time()))
     _writes.add(task)
     task.add_done_callback(_writes.discard)
 
 
-async def _write_use(tenant: str, at: float) -> None:
+async def _write_use(redis: Redis, tenant: str, at: float) -> None:
     try:
-        await record_use(await activity_redis(), tenant, at)
+        await record_use(redis, tenant, at)
     except Exception as problem:  # noqa: BLE001 — a lost record costs at most one early sleep and wake-up
         # Not retried before the next interval: with Redis away, one warning per tenant per interval.
         logger.warning("could not record Weaviate tenant use: %s", type(problem).__name__)

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from shared.infra.redis import make_redis
+from shared.infra.redis import close_redis, make_redis, open_redis
 from shared.infra.vectors import (
     CURATED_COLLECTION, KNOWLEDGE_COLLECTION, connect_weaviate, ensure_curated_collection,
     ensure_knowledge_collection, knowledge_properties,
@@ -58,7 +58,16 @@ async def last_used(redis, tenant: uuid.UUID, at: float) -> None:
     await redis.zadd(LAST_USE_KEY, {str(tenant): at})
 
 
-async def test_a_use_records_the_seller_without_waiting_for_redis(weaviate, redis):
+@pytest.fixture
+async def process_redis():
+    """The process-wide client functions open at startup and the worker at boot: uses are recorded."""
+    await open_redis()
+    yield
+    await flush_marks()
+    await close_redis()
+
+
+async def test_a_use_records_the_seller_without_waiting_for_redis(weaviate, redis, process_redis):
     tenant, vectors = await seller_with_a_chunk(weaviate, "recent")
     before = time.time()
     await redis.zrem(LAST_USE_KEY, str(tenant))
@@ -156,7 +165,7 @@ async def test_a_collection_without_auto_activation_is_woken_once_by_concurrent_
         await weaviate.collections.delete(name)
 
 
-async def test_sweeps_are_enqueued_once_per_interval(redis, monkeypatch):
+async def test_sweeps_are_enqueued_once_per_interval(redis, monkeypatch, process_redis):
     key = f"test:idle-sweep:{uuid.uuid4()}"  # not the stack worker's key: its ticks must not race ours
     monkeypatch.setenv("IDLE_TENANTS_SCHEDULE_KEY", key)
     monkeypatch.setenv("IDLE_TENANTS_SWEEP_INTERVAL_SECONDS", "120")
