@@ -1,9 +1,9 @@
 """When a seller last used their Weaviate tenants, and waking a tenant the idle sweep put to sleep.
 
 Idle sellers' tenants are set INACTIVE by ``shared.knowledge.idle_tenants`` (their vectors and
-indexes leave Weaviate's memory). Every use through the tenancy handles (search, ingestion, curated
-answers — so every AI reply) records the seller in one Redis sorted set, tenant id → Unix time of
-last use. The record costs the hot path no round trip: a process writes it at most once per
+indexes leave Weaviate's memory). Every use through the tenancy handles in a function or the worker
+(search, ingestion, curated answers — so every AI reply) records the seller in one Redis sorted set,
+tenant id → Unix time of last use. The record costs the hot path no round trip: a process writes it at most once per
 ``MARK_EVERY_SECONDS`` per tenant, in a background task nobody awaits; idleness is measured in days.
 """
 
