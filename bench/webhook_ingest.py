@@ -192,13 +192,15 @@ def run_segment(segment: Segment) -> Outcome:
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of one process (0 once it is gone)."""
+def _cpu_seconds(pid: int, *, reaped_children: bool = False) -> float:
+    """User + system CPU time of one process (0 once it is gone); with ``reaped_children``, plus that of
+    its children that exited (a database backend closed during the segment still counts)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (FileNotFoundError, ProcessLookupError):
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / _TICKS
+    used = int(fields[11]) + int(fields[12])
+    return (used + (int(fields[13]) + int(fields[14]) if reaped_children else 0)) / _TICKS
 
 
 def _children(pid: int) -> list[int]:
@@ -234,9 +236,10 @@ class CpuGroups:
 
     def sample(self) -> dict[str, float]:
         load = [child.pid for child in multiprocessing.active_children()]
-        database = [self.postmaster, *_children(self.postmaster)] if self.postmaster else []
+        database = (_cpu_seconds(self.postmaster, reaped_children=True)
+                    + sum(map(_cpu_seconds, _children(self.postmaster)))) if self.postmaster else 0.0
         return {"app": _cpu_seconds(self.app_pid), "watchdog": _cpu_seconds(self.watchdog_pid),
-                "load processes": sum(map(_cpu_seconds, load)), "postgres": sum(map(_cpu_seconds, database)),
+                "load processes": sum(map(_cpu_seconds, load)), "postgres": database,
                 "redis": _cpu_seconds(self.redis) if self.redis else 0.0}
 
 
