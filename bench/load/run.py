@@ -42,8 +42,13 @@ def run(args, run_id: str) -> int:
     print(f"run {run_id}: logs and sellers.json in {run_dir}", file=sys.stderr)
     started = time.perf_counter()
     if args.deployment == "own":
-        deployment = own_deployment(run_dir, f"bokai-load-{run_id}", llm=args.llm, stub_delay_ms=args.stub_delay_ms,
-                                    worker_processes=args.worker_processes, worker_threads=args.worker_threads)
+        namespace = f"bokai-load-{run_id}"
+        try:
+            deployment = own_deployment(run_dir, namespace, llm=args.llm, stub_delay_ms=args.stub_delay_ms,
+                                        worker_processes=args.worker_processes, worker_threads=args.worker_threads)
+        except BaseException:
+            drop_namespace(namespace)  # a worker that started before another part failed left its keys
+            raise
     else:
         deployment = stack_deployment()
     phases = {"deployment_start": time.perf_counter() - started}
