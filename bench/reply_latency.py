@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 import httpx
 
 from bench._common import create_bench_tenant, delete_bench_tenant, live_stores, percentile, run_bounded
+from bench.load.shop import POLICY  # the same shop policy the load test's sellers have
 from shared.ai.agent import handle_customer_message
 from shared.ai.tables import UsageLog
 from shared.channels.schemas import GenericAccountRequest
@@ -38,21 +39,6 @@ from shared.knowledge.ingestion import ingest_document
 from shared.knowledge.service import add_document_bytes
 from shared.tenancy.db import tenant_tx
 
-POLICY = """# Wysyłka
-
-Zamówienia złożone do 13:00 wysyłamy tego samego dnia kurierem InPost lub do Paczkomatu. Wysyłka do
-Paczkomatu kosztuje 12,99 zł, kurierem 15,99 zł; od 200 zł dostawa jest darmowa.
-
-# Zwroty
-
-Towar można zwrócić w ciągu 30 dni od otrzymania przesyłki. Zwrot przez Paczkomat jest bezpłatny z kodem
-z panelu klienta.
-
-# Płatności
-
-Przyjmujemy BLIK, przelew, kartę i płatność przy odbiorze (dopłata 5 zł). Faktury VAT wystawiamy do
-każdego zamówienia.
-"""
 QUESTIONS = [
     "Ile kosztuje wysyłka do paczkomatu?", "Czy zwrot przez paczkomat jest darmowy?",
     "Do której godziny muszę zamówić, żeby paczka wyszła dziś?", "Czy mogę zapłacić przy odbiorze?",

@@ -35,3 +35,14 @@ async def db_pool():
     await open_pool()
     yield
     await close_pool()
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A redis-server of the test's own (tests/private_redis.py), stopped at the end."""
+    from tests.private_redis import PrivateRedis
+
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()

@@ -21,18 +21,9 @@ from redis.asyncio import Redis
 from shared.infra.vectors import KNOWLEDGE_COLLECTION, connect_weaviate, ensure_knowledge_collection
 from shared.tenancy.vector_activity import LAST_USE_KEY, flush_marks
 from shared.tenancy.vectors import ChunkToIndex, TenantVectors
-from tests.private_redis import PrivateRedis
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 async def test_the_worker_deactivates_an_idle_seller_on_its_own(tmp_path, private_redis):

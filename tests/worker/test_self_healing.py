@@ -20,20 +20,11 @@ import redis
 
 from shared.broker import ResilientRedisBroker
 from shared.tenancy.keys import TenantKeys
-from tests.private_redis import PrivateRedis
 from tests.tenancy.seed import seed_tenant
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("db_pool")]
 NAMESPACE = "bokai-self-healing"
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 def start_worker(tmp_path: Path, redis_url: str, name: str) -> tuple[subprocess.Popen, Path]:
