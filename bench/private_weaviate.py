@@ -82,3 +82,8 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time of the process so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def open_files(pid: int) -> int:
+    """File descriptors the process holds (each ACTIVE tenant's segments are open files)."""
+    return len(list(Path(f"/proc/{pid}/fd").iterdir()))

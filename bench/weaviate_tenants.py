@@ -13,7 +13,8 @@ for its other tenants); every seller searches once, so each tenant is loaded as 
 Prints the server's resident memory (VmRSS, settled: sampled until it stops moving) empty, with all
 tenants ACTIVE, after setting them all INACTIVE (the idle sweep's call), after waking them again,
 and after a restart with all INACTIVE (Go returns freed memory to the OS lazily, so the restart
-shows what an inactive tenant really keeps); per tenant: (RSS − empty RSS) / tenants. Then per seller: the first search after INACTIVE
+shows what an inactive tenant really keeps); per tenant: (RSS − empty RSS) / tenants; beside it the
+server's open files (each active tenant's segments are files it holds open). Then per seller: the first search after INACTIVE
 (it wakes the tenant: Weaviate's auto-activation) against the next search (warm) — the baseline in
 the same run — p50/p99 and the difference; and the explicit activation call alone
 (``tenants.update(ACTIVE)``, what ``vector_activity.in_active_tenant`` does where auto-activation
@@ -34,7 +35,7 @@ from tqdm import tqdm
 from bench._common import EmbeddingCache, ms, percentile, require_stack_env, run_bounded
 from bench.corpus import queries, shop_chunks
 from bench.kb_search import _derived
-from bench.private_weaviate import private_weaviate, rss_mib
+from bench.private_weaviate import open_files, private_weaviate, rss_mib
 from shared.infra.embeddings import Embedder
 from bench.kb_index import vector_index
 from shared.infra.vectors import (
@@ -97,7 +98,9 @@ async def run(args: argparse.Namespace) -> int:
                 await ensure_knowledge_collection(client)
             else:  # the same schema with another vector index (bench.kb_index compares their speed)
                 await create_knowledge_collection(client, KNOWLEDGE_COLLECTION, vector_index(args.index, 10_000))
+            files: dict[str, int] = {}
             empty = await settled_rss(server.pid)
+            files['empty'] = open_files(server.pid)
             rng = random.Random(5)
             tenants = [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(args.tenants)]
             handles = [TenantVectors(client, t) for t in tenants]
@@ -112,9 +115,11 @@ async def run(args: argparse.Namespace) -> int:
                     bar.update()
             load_seconds = time.perf_counter() - started
             active = await settled_rss(server.pid)
+            files['active'] = open_files(server.pid)
 
             deactivate_seconds = await set_status(client, tenants, TenantActivityStatus.INACTIVE)
             inactive = await settled_rss(server.pid)
+            files['inactive'] = open_files(server.pid)
 
             wake, warm = [], []
             for handle, text, vector in tqdm(list(zip(handles, texts, query_vectors, strict=True)),
@@ -128,6 +133,7 @@ async def run(args: argparse.Namespace) -> int:
                 await handle.hybrid(text, vector, limit=20)
                 warm.append(time.perf_counter() - start)
             woken = await settled_rss(server.pid)
+            files['woken'] = open_files(server.pid)
 
             await set_status(client, tenants, TenantActivityStatus.INACTIVE)
             explicit = []
@@ -141,6 +147,7 @@ async def run(args: argparse.Namespace) -> int:
             server.stack("restart")
             client = await connect_weaviate(server.settings)
             restarted = await settled_rss(server.pid)
+            files['restarted'] = open_files(server.pid)
         finally:
             await client.close()
 
@@ -150,12 +157,14 @@ async def run(args: argparse.Namespace) -> int:
           f"(production schema, {args.index} vector index), private Weaviate started by scripts/stack")
     print(f"  load: {load_seconds:.1f} s; set {n} tenants INACTIVE: {deactivate_seconds * 1000:.0f} ms "
           f"({UPDATE_BATCH} per call); data on disk {disk:.1f} MiB ({disk / n * 1024:.0f} KiB per seller)")
-    print(f"  {'Weaviate RSS':<36}{'MiB':>9}{'per tenant':>14}")
-    print(f"  {'empty collection':<36}{empty:>9.1f}")
-    for label, value in (("all ACTIVE (after one search each)", active), ("all INACTIVE", inactive),
-                         ("woken again by a search", woken),
-                         ("all INACTIVE, after a restart", restarted)):
-        print(f"  {label:<36}{value:>9.1f}{(value - empty) / n * 1024:>10.0f} KiB")
+    print(f"  {'Weaviate RSS':<36}{'MiB':>9}{'per tenant':>14}{'open files':>12}{'per tenant':>12}")
+    print(f"  {'empty collection':<36}{empty:>9.1f}{'':>14}{files['empty']:>12}")
+    for key, label, value in (("active", "all ACTIVE (after one search each)", active),
+                              ("inactive", "all INACTIVE", inactive),
+                              ("woken", "woken again by a search", woken),
+                              ("restarted", "all INACTIVE, after a restart", restarted)):
+        print(f"  {label:<36}{value:>9.1f}{(value - empty) / n * 1024:>10.0f} KiB"
+              f"{files[key]:>12}{(files[key] - files['empty']) / n:>12.1f}")
     print(f"  {'':<36}{'p50':>9}{'p99':>9}{'mean':>9}")
     for label, samples in (("search, tenant INACTIVE (wakes it)", wake), ("search, warm (baseline)", warm),
                            ("explicit activation call", explicit)):
