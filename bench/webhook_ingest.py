@@ -189,58 +189,23 @@ def run_segment(segment: Segment) -> Outcome:
     return asyncio.run(_raw_segment(segment) if segment.kind == "raw" else _http_segment(segment))
 
 
-_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _cpu_seconds(pid: int, *, reaped_children: bool = False) -> float:
-    """User + system CPU time of one process (0 once it is gone); with ``reaped_children``, plus that of
-    its children that exited (a database backend closed during the segment still counts)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (FileNotFoundError, ProcessLookupError):
-        return 0.0
-    used = int(fields[11]) + int(fields[12])
-    return (used + (int(fields[13]) + int(fields[14]) if reaped_children else 0)) / _TICKS
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found += [int(c) for c in (task / "children").read_text().split()]
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-    return found
-
-
-def _listening_server(needle: str) -> int | None:
-    """The pid of the process whose command line contains ``needle`` (e.g. "-p 15432")."""
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if needle in (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"):
-                    return int(entry.name)
-            except (FileNotFoundError, ProcessLookupError, PermissionError):
-                continue
-    return None
-
-
 @dataclass
 class CpuGroups:
-    """Where the CPU of a segment goes: each group's processes, read again at every sample (the
-    database's backends come and go)."""
+    """Where the CPU of a segment goes (bench.load.resources: each process tree, read again at every
+    sample, so the database's backends that come and go are counted)."""
     app_pid: int
     watchdog_pid: int
-    postmaster: int | None
-    redis: int | None
+    postmaster: int
+    redis: int
 
     def sample(self) -> dict[str, float]:
+        from bench.load.resources import tree_usage
+
+        app = tree_usage([self.app_pid]).cpu_seconds
         load = [child.pid for child in multiprocessing.active_children()]
-        database = (_cpu_seconds(self.postmaster, reaped_children=True)
-                    + sum(map(_cpu_seconds, _children(self.postmaster)))) if self.postmaster else 0.0
-        return {"app": _cpu_seconds(self.app_pid), "watchdog": _cpu_seconds(self.watchdog_pid),
-                "load processes": sum(map(_cpu_seconds, load)), "postgres": database,
-                "redis": _cpu_seconds(self.redis) if self.redis else 0.0}
+        return {"app": app, "watchdog": tree_usage([self.watchdog_pid]).cpu_seconds - app,  # its tree holds the app
+                "load processes": tree_usage(load).cpu_seconds,
+                "postgres": tree_usage([self.postmaster]).cpu_seconds, "redis": tree_usage([self.redis]).cpu_seconds}
 
 
 @dataclass
@@ -437,17 +402,22 @@ async def run(args: argparse.Namespace) -> int:
     require_stack_env()
     from tests.deploy.watchdog import start_watchdog
 
+    from bench.load.resources import server_pids
+    from shared.infra.postgres import close_pool, open_pool
+
     target = await setup_seller(f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT', '8080')}")
+    await open_pool()
+    try:  # the Postgres and Redis serving this run, as their connections see them
+        servers = await server_pids(Path(os.environ.get("BOKAI_STATE_DIR", ".state")))
+    finally:
+        await close_pool()
     run_id = f"wh{uuid.uuid4().hex[:8]}"
     with tempfile.TemporaryDirectory(prefix="bench-webhooks-") as state:
         watchdog = await asyncio.to_thread(start_watchdog, "webhooks", Path(state))
         try:
             context = multiprocessing.get_context("spawn")
             with context.Pool(args.clients) as pool:
-                database_port = os.environ["DATABASE_URL"].rsplit(":", 1)[1].split("/")[0]
-                cpu = CpuGroups(watchdog.app_pid(), watchdog.process.pid,
-                                _listening_server(f"-p {database_port} "),
-                                _listening_server(f"redis-server {os.environ['REDIS_URL'].split('//')[1].split('/')[0]}"))
+                cpu = CpuGroups(watchdog.app_pid(), watchdog.process.pid, servers["postgres"][0], servers["redis"][0])
                 results = await asyncio.to_thread(measure, pool, args, {"url": watchdog.url, **target}, run_id, cpu)
         finally:
             await asyncio.to_thread(watchdog.stop)

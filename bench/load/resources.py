@@ -3,7 +3,9 @@
 Memory is reported as RSS and PSS (``/proc/<pid>/smaps_rollup``): PSS splits shared pages between
 the processes sharing them, so a Postgres total (postmaster + one backend per connection, all
 mapping the same shared buffers) is not counted many times over. CPU is user + system time in
-seconds (``/proc/<pid>/stat``), so "per core" throughput is work done / CPU seconds spent on it.
+seconds (``/proc/<pid>/stat``), so "per core" throughput is work done / CPU seconds spent on it; a
+process's time includes its children that exited and were reaped (a Postgres backend whose connection
+closed between two snapshots still counts, in the postmaster).
 """
 
 from __future__ import annotations
@@ -74,7 +76,8 @@ def _process_usage(pid: int) -> Usage | None:
     except OSError:
         open_files = 0
     return Usage(rss_mb=int(fields.get("Rss", 0)) / 1024, pss_mb=int(fields.get("Pss", 0)) / 1024,
-                 cpu_seconds=(int(stat[11]) + int(stat[12])) / CLOCK_TICKS, processes=1, open_files=open_files)
+                 cpu_seconds=sum(int(ticks) for ticks in stat[11:15]) / CLOCK_TICKS, processes=1,
+                 open_files=open_files)
 
 
 def tree_usage(roots: list[int], tree: dict[int, list[int]] | None = None) -> Usage:
