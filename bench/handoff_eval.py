@@ -9,7 +9,10 @@ for a per-intent breakdown when present). Every message goes through the product
 `shared.ai.intent.decision.assess` with the default handoff topics, and the LLM intent check when the
 deployment enables it (AI_INTENT_LLM_CHECK_ENABLED). "Needs a person" means the agent would not let
 the AI answer alone: a handoff, or a draft held for approval. Prints the misses, the confusion
-counts and, on its last line, `precision=<x> recall=<y>` for the needsHuman class.
+counts and, on its last line, `precision=<x> recall=<y> automation=<z>`: precision and recall of the
+needsHuman class, and the automation rate — the share of answerable messages (needsHuman false) the
+gate lets the AI answer alone. Retrieval grounding and the policy guard come after the gate, so the
+share actually auto-sent is at most this.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import NamedTuple
 
 from shared.ai.intent import llm_check
 from shared.ai.intent.dataset import Example, read_examples
@@ -51,7 +55,16 @@ async def decide_all(examples: list[Example]) -> list[Assessment]:
     return assessments
 
 
-def report(examples: list[Example], assessments: list[Assessment], *, quiet: bool = False) -> tuple[float, float]:
+class GateScores(NamedTuple):
+    precision: float  # of "needs a person"
+    recall: float  # of "needs a person"
+    automation: float  # answerable messages the gate lets the AI answer alone
+
+    def line(self) -> str:
+        return f"precision={self.precision:.3f} recall={self.recall:.3f} automation={self.automation:.3f}"
+
+
+def report(examples: list[Example], assessments: list[Assessment], *, quiet: bool = False) -> GateScores:
     counts = Counter()
     per_intent: dict[str, Counter] = {}
     for example, verdict in zip(examples, assessments):
@@ -71,9 +84,13 @@ def report(examples: list[Example], assessments: list[Assessment], *, quiet: boo
                   f"{c[True] / (c[True] + c[False]):.2f}   intent precision={precision_i:.2f} recall={recall_i:.2f}")
     precision = counts["tp"] / max(1, counts["tp"] + counts["fp"])
     recall = counts["tp"] / max(1, counts["tp"] + counts["tn"])
+    # Keys are (labelled, decided): "fn" = answerable and answered alone.
+    answerable = counts["fn"] + counts["fp"]
+    automation = counts["fn"] / max(1, answerable)
     print(f"messages={len(examples)} needsHuman={counts['tp'] + counts['tn']} "
-          f"tp={counts['tp']} fp={counts['fp']} fn={counts['tn']} tn={counts['fn']}")
-    return precision, recall
+          f"tp={counts['tp']} fp={counts['fp']} fn={counts['tn']} tn={counts['fn']}; "
+          f"answerable answered alone {counts['fn']}/{answerable}")
+    return GateScores(precision, recall, automation)
 
 
 def _intent_scores(examples: list[Example], assessments: list[Assessment], intent: str) -> tuple[float, float]:
@@ -100,8 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
     print(f"decided {len(examples)} messages in {elapsed:.1f} s (embedding model {embedding_model_id()}, "
           f"LLM check {'on' if llm_check.settings().enabled else 'off'})")
-    precision, recall = report(examples, assessments, quiet=args.quiet)
-    print(f"precision={precision:.3f} recall={recall:.3f}")
+    print(report(examples, assessments, quiet=args.quiet).line())
     return 0
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from shared.accounts.tables import Membership, Tenant, User
-from shared.ai.tables import AiConfig, UsageLog
+from shared.ai.tables import AiConfig, ModelQualification, UsageLog
 from shared.channels.tables import ChannelAccount
 from shared.conversations.tables import Conversation, HandoffLog, Message
 from shared.events.tables import EventDelivery, EventEndpoint
@@ -36,7 +36,8 @@ TENANT_TABLES = (
 APP_CONFIG = AppConfig(
     app_name="bokai",
     migrations_folder_path=str(MIGRATIONS_DIR),
-    table_classes=[User, *TENANT_TABLES],
+    # Deployment-wide tables: users (scoped by user_tx) and which models qualified for autopilot.
+    table_classes=[User, ModelQualification, *TENANT_TABLES],
     migration_dependencies=[],
     commands=[],
 )

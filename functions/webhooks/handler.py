@@ -23,6 +23,7 @@ from shared.billing import subscriptions as billing_subscriptions
 from shared.billing import webhook as billing_webhook
 from shared.auth.throttle import client_ip, webhook_failure_throttle
 from shared.http.app import make_function_app
+from shared.http.input_guard import JSON_BODY
 from shared.inbox import service
 from shared.inbox.schemas import Accepted
 from shared.inbox.signing import ReplayedRequest
@@ -78,7 +79,7 @@ async def _guarded(request: Request, receive: Any) -> Accepted:
 
 
 @route("/channels/{tenant_id:str}/{channel_account_id:str}/messages", http_method=["POST"],
-       status_code=HTTP_202_ACCEPTED, request_max_body_size=MAX_JSON_BYTES,
+       status_code=HTTP_202_ACCEPTED, request_max_body_size=MAX_JSON_BYTES, opt=JSON_BODY,
        summary="A customer message from a shop or site chat (HMAC-signed JSON)")
 async def generic_message(request: Request, tenant_id: FromPath[str], channel_account_id: FromPath[str]) -> Accepted:
     body = await request.body()
@@ -96,7 +97,7 @@ async def inbound_email(request: Request, tenant_id: FromPath[str], channel_acco
 
 
 @route("/minio", http_method=["POST"], status_code=HTTP_202_ACCEPTED, request_max_body_size=MAX_JSON_BYTES,
-       summary="MinIO bucket notification (presigned uploads)")
+       opt=JSON_BODY, summary="MinIO bucket notification (presigned uploads)")
 async def minio_notification(request: Request) -> Accepted:
     if not service.bearer_matches(request.headers.get("authorization"), service.minio_token()):
         raise Unauthorized(detail="Missing or wrong token.")
@@ -122,7 +123,7 @@ class NotConfigured(HTTPException):
 
 
 @route("/billing", http_method=["POST"], status_code=HTTP_202_ACCEPTED, request_max_body_size=MAX_JSON_BYTES,
-       summary="The payment system sets a seller's plan and subscription status (HMAC-signed JSON)")
+       opt=JSON_BODY, summary="The payment system sets a seller's plan and subscription status (HMAC-signed JSON)")
 async def billing_event(request: Request) -> billing_subscriptions.Outcome:
     settings = auth_settings()
     throttle = webhook_failure_throttle(redis_client(), settings, client_ip(

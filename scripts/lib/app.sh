@@ -47,6 +47,9 @@ S3_SECURE=false
 LLM_BASE_URL=http://$BIND_HOST:$LLM_PORT/v1
 LLM_MODEL=$LLM_MODEL_ALIAS
 LLM_API_KEY=local-no-key
+# llama-cpp-python's server takes a JSON Schema as {"type": "json_object", "schema": ...}; vLLM (the
+# production default) takes OpenAI's "json_schema" form (shared/ai/verify/answer.py).
+LLM_STRUCTURED_OUTPUT=json_object
 EMBEDDINGS_BASE_URL=http://$BIND_HOST:$EMBEDDINGS_PORT/v1
 EMBEDDINGS_INTERACTIVE_BASE_URL=http://$BIND_HOST:$EMBEDDINGS_INTERACTIVE_PORT/v1
 EMBEDDINGS_API_KEY=local-no-key

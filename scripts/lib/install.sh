@@ -21,6 +21,11 @@ install_debian_servers() {
   command -v curl >/dev/null || missing+=(curl)
   # Test documents (generated PDFs with Polish letters) use this Unicode font.
   [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=(fonts-dejavu-core)
+  # The reply verifier's fluency check reads these Hunspell dictionaries (shared/ai/verify/fluency.py).
+  local dictionary
+  for dictionary in pl:pl_PL ro:ro_RO hu:hu_HU bg:bg_BG en-us:en_US; do
+    [[ -f /usr/share/hunspell/${dictionary#*:}.dic ]] || missing+=("hunspell-${dictionary%%:*}")
+  done
   if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
   local redis_major
   redis_major="$(redis-server --version | sed -E 's/.*v=([0-9]+).*/\1/')"

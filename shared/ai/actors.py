@@ -4,6 +4,7 @@ seam a new customer message enqueues (``replies.handle_customer_message``, queue
 from __future__ import annotations
 
 import asyncio
+import threading
 from uuid import UUID
 
 import dramatiq
@@ -12,6 +13,7 @@ from shared.ai import language
 from shared.ai.agent import handle_customer_message
 from shared.ai.llm_retry import LlmRetryLater, allow_llm_retry, retry_delays_ms
 from shared.ai.scheduling import GENERATE_ACTOR, reply_delay_for_message
+from shared.ai.verify import fluency
 from shared.broker import enqueue
 from shared.conversations.handoff import leave_for_human
 from shared.knowledge.stores import process_stores
@@ -19,10 +21,12 @@ from shared.tenancy.fairness import tenant_lane
 
 
 class LanguageModelsWarmUp(dramatiq.Middleware):
-    """Load the language detectors when a worker boots, not on the first customer's message (~1 s)."""
+    """Load the language detectors when a worker boots, not on the first customer's message (~1 s);
+    the Polish spelling dictionary of the send verifier (~6 s) loads beside it, in the background."""
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         language.warm_up()
+        threading.Thread(target=fluency.warm_up, name="dictionaries-warm-up", daemon=True).start()
 
 
 dramatiq.get_broker().add_middleware(LanguageModelsWarmUp())

@@ -3,7 +3,9 @@
 The autopilot contract (`shared.ai.intent.decision`): the AI sends on its own only when the message
 is an answerable information request (rules and the trained classifier agree, and the optional LLM
 check does not object) AND retrieval grounds the answer (or a curated answer matches) AND the
-marketplace policy guard passes. Anything uncertain becomes a draft a person approves; problems
+knowledge retrieved mentions what was asked AND the send verifier (`shared.ai.verify`) finds every
+quote, fact and word of the model's answer supported AND the model has qualified for autopilot AND
+the marketplace policy guard passes. Anything uncertain becomes a draft a person approves; problems
 (complaints, returns, disputes, threats, attacks) are handed off with the reason. Every path ends in
 a draft, an approved reply, or the conversation waiting for a person — never silence — except a
 plain "thank you", which closes the conversation.
@@ -11,6 +13,7 @@ plain "thank you", which closes the conversation.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
@@ -25,10 +28,14 @@ from shared.ai.intent.decision import Assessment, assess, text_to_classify
 from shared.ai.language import detect_language
 from shared.ai.llm_clients import client_for
 from shared.ai.llm_retry import LlmRetryLater, llm_retry_allowed
-from shared.ai.policy_guard import check_reply, clean_reply
-from shared.ai.prompt import CONFIDENTIAL_MARKERS, build_messages
+from shared.ai.policy_guard import check_reply
+from shared.ai.prompt import CONFIDENTIAL_MARKERS, answer_instruction, build_messages, chunks_in_prompt
 from shared.ai.routing import MessageFeatures, choose_model, load_endpoints
 from shared.ai.usage import budget_status, observe_llm_call, record_llm_call
+from shared.ai.verify import qualification
+from shared.ai.verify.answer import response_format
+from shared.ai.verify.review import ReviewedReply, review
+from shared.ai.verify.stems import coverage
 from shared.conversations.errors import ReplyAlreadyExists, StateConflict
 from shared.conversations.handoff import close_thanked, hold_draft_for_person, leave_for_human
 from shared.conversations.replies import create_ai_reply
@@ -44,6 +51,10 @@ from shared.tenancy.llm import llm_cache_salt
 logger = logging.getLogger("bokai.ai.agent")
 
 RETRIEVAL_K = 5
+# Below this share of the question's content words found in the retrieved knowledge, the knowledge
+# talks about something else (a near miss: "theft insurance" against the shipping page): a person
+# answers. Read off the train split of bench/data/answers with bench.answer_eval --gate-only.
+MIN_QUESTION_COVERAGE = 0.2
 # A plain "thank you" / "ok" this short closes the conversation instead of getting a reply.
 CLOSING_MAX_CHARS = 80
 PAYING = frozenset({"active", "trialing"})
@@ -68,9 +79,11 @@ async def _hand_off(ctx: ReplyContext, reason: str) -> AgentOutcome:
     return AgentOutcome("handoff", reason)
 
 
-async def _store_reply(ctx: ReplyContext, text: str, *, approved: bool, citations: list[dict]) -> AgentOutcome:
+async def _store_reply(ctx: ReplyContext, text: str, *, approved: bool, citations: list[dict],
+                       meta: dict | None = None) -> AgentOutcome:
     try:
-        reply = await create_ai_reply(ctx.tenant_id, ctx.message_id, text, approved=approved, citations=citations)
+        reply = await create_ai_reply(ctx.tenant_id, ctx.message_id, text, approved=approved, citations=citations,
+                                      meta=meta)
     except ReplyAlreadyExists:
         return AgentOutcome("skipped", "already answered")
     except StateConflict:
@@ -126,8 +139,8 @@ async def handle_customer_message(stores: KnowledgeStores, tenant_id: UUID, mess
         return await _flag_unsent_draft(ctx, outcome, assessment, verdict.allowed)
 
     hits = await search(stores, tenant_id, query_text, RETRIEVAL_K, query_vector=query_vector)
-    chunks = [c for c in hits if c.similarity >= thresholds.grounding]
-    if not chunks:
+    chunks = chunks_in_prompt([c for c in hits if c.similarity >= thresholds.grounding])
+    if not chunks or coverage(question, "\n".join(c.text for c in chunks)) < MIN_QUESTION_COVERAGE:
         return await _hand_off(ctx, "no_grounding")
     return await _generate(ctx, config, chunks, question, autopilot, assessment)
 
@@ -153,20 +166,19 @@ async def _second_opinion(ctx: ReplyContext, assessment: Assessment, text: str) 
 
 
 async def _flag_unsent_draft(ctx: ReplyContext, outcome: AgentOutcome, assessment: Assessment,
-                             policy_ok: bool) -> AgentOutcome:
-    """A draft the intent layers or the policy guard held back tells the seller why it waits."""
+                             policy_ok: bool, held_reason: str | None = None) -> AgentOutcome:
+    """A draft the policy guard, the verifier, the intent layers or an unqualified model held back
+    tells the seller why it waits."""
     if outcome.action != "drafted":
         return outcome
-    if not policy_ok:
-        await hold_draft_for_person(ctx.tenant_id, ctx.message_id, "policy_violation")
-    elif assessment.action == "draft":
-        await hold_draft_for_person(ctx.tenant_id, ctx.message_id, assessment.reason or "uncertain_intent")
+    # The verifier's reason is the most specific (it also covers the guard's prompt-leak rule).
+    reason = (held_reason if held_reason and held_reason != qualification.REASON else None) \
+        or ("policy_violation" if not policy_ok else None) \
+        or (assessment.reason or "uncertain_intent" if assessment.action == "draft" else None) or held_reason
+    if reason:
+        await hold_draft_for_person(ctx.tenant_id, ctx.message_id, reason)
+        return AgentOutcome(outcome.action, reason, outcome.reply_id, outcome.citations)
     return outcome
-
-
-def _citations(chunks: list[RetrievedChunk]) -> list[dict]:
-    return [{"type": "chunk", "documentId": c.document_id, "documentTitle": c.document_title,
-             "chunkIndex": c.chunk_index, "page": c.page, "similarity": round(c.similarity, 4)} for c in chunks]
 
 
 async def _generate(ctx: ReplyContext, config, chunks: list[RetrievedChunk], question: str,
@@ -188,12 +200,32 @@ async def _generate(ctx: ReplyContext, config, chunks: list[RetrievedChunk], que
     completion = await _complete_logged(ctx, endpoint, base, messages, config, salt)
     if completion is None:
         return await _hand_off(ctx, "llm_failed")
-    text = clean_reply(completion.text)
-    if not text:
+    # In a thread: the verifier's dictionary lookups (and a dictionary's first load) must not hold
+    # the worker's shared event loop.
+    reviewed = await asyncio.to_thread(
+        review, completion.text, chunks=chunks, customer_messages=ctx.unanswered,
+        instructions=[messages[0]["content"], answer_instruction(language)], language=language)
+    if reviewed.outcome == "not_covered":
+        return await _hand_off(ctx, "no_grounding")  # the model itself found no answer in the knowledge
+    if reviewed.outcome == "empty":
         return await _hand_off(ctx, "llm_empty")
-    verdict = check_reply(ctx.platform, text, forbidden_phrases=CONFIDENTIAL_MARKERS, expected_language=language)
-    outcome = await _store_reply(ctx, text, approved=autopilot and verdict.allowed, citations=_citations(chunks))
-    return await _flag_unsent_draft(ctx, outcome, assessment, verdict.allowed)
+    return await _store_verified(ctx, reviewed, endpoint.model, language, autopilot, assessment)
+
+
+async def _store_verified(ctx: ReplyContext, reviewed: ReviewedReply, model: str, language: str, autopilot: bool,
+                          assessment: Assessment) -> AgentOutcome:
+    verdict = check_reply(ctx.platform, reviewed.text, forbidden_phrases=CONFIDENTIAL_MARKERS,
+                          expected_language=language)
+    verification = reviewed.verification
+    qualified = await qualification.is_qualified(model)
+    held = verification.reason or (qualification.REASON if autopilot and not qualified else None)
+    meta = {"verification": verification.as_meta(), "model": model, "modelQualified": qualified}
+    if not verification.passed:
+        logger.info("reply held tenant=%s conversation=%s reasons=%s", ctx.tenant_id, ctx.conversation_id,
+                    ",".join(f.code for f in verification.findings))
+    outcome = await _store_reply(ctx, reviewed.text, citations=reviewed.citations or [], meta=meta,
+                                 approved=autopilot and verdict.allowed and verification.passed and qualified)
+    return await _flag_unsent_draft(ctx, outcome, assessment, verdict.allowed, held)
 
 
 async def _complete_logged(ctx: ReplyContext, endpoint, base: LlmSettings, messages, config,
@@ -205,7 +237,7 @@ async def _complete_logged(ctx: ReplyContext, endpoint, base: LlmSettings, messa
         try:
             completion = await complete(client, model=endpoint.model, messages=messages,
                                         max_tokens=config.max_tokens, temperature=config.temperature,
-                                        cache_salt=salt)
+                                        cache_salt=salt, response_format=response_format(base.structured_output))
         except LlmUnavailable as failure:
             observe_llm_call(endpoint.model, time.perf_counter() - started, "unavailable")
             logger.warning("llm unavailable tenant=%s model=%s: %s", ctx.tenant_id, endpoint.model, failure)

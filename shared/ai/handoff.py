@@ -24,13 +24,16 @@ _PROBLEMS = (COMPLAINT, DEFECT, DISPUTE, LEGAL, ANGRY)
 
 MAX_CHARS = 5000  # a longer message is judged by its beginning; it goes to a human anyway if it matches
 
-_NEUTRAL = compile_folded(*p.NOT_A_RETURN, *p.NOT_A_DEFECT)
+_NEUTRAL = compile_folded(*p.NOT_A_RETURN, *p.NOT_A_DEFECT, *p.NOT_AN_INSULT)
 _ASKING = compile_folded(*p.ASKING)
 _TOPICS = {name: compile_folded(*patterns) for name, patterns in p.TOPICS.items()}
 _DONE_OR_DEMANDED = compile_folded(*p.RETURN_DONE_OR_DEMANDED)
+_WHEN_MONEY = compile_folded(*p.RETURN_WHEN_MONEY)
 _HOW = compile_folded(*p.RETURN_HOW)
 _IN_ADVANCE = compile_folded(*p.IN_ADVANCE)
 _PROCEDURE_ONLY = compile_folded(*p.PROCEDURE_ONLY)
+_PROCEDURE_QUESTION = compile_folded(*p.PROCEDURE_QUESTION)
+_OWN_CASE = compile_folded(*p.OWN_CASE)
 _SHOUT_PUNCTUATION = re.compile(r"[!?]{3,}|!{2,}\?|\?{2,}!|[\U0001F620\U0001F621\U0001F92C\U0001F595]")  # 😠😡🤬🖕
 _WORD = re.compile(r"[^\W\d_]{3,}")
 _THANKS = compile_folded(
@@ -94,11 +97,24 @@ def _message_topics(message: str) -> tuple[set[str], list[str]]:
 def _asks_about_procedure(found: set[str], folded: str) -> bool:
     if found <= {COMPLAINT, DEFECT, "return"} and _IN_ADVANCE.search(folded):
         return True
-    return found <= {COMPLAINT, "return"} and _PROCEDURE_ONLY.search(folded) is not None
+    if not found <= {COMPLAINT, "return"}:
+        return False
+    if _PROCEDURE_ONLY.search(folded):
+        return True
+    # "Ile trwa reklamacja?", "Można złożyć reklamację mailem?": how complaints work, asked in general.
+    return "?" in folded and _generic_question(folded) and not _DONE_OR_DEMANDED.search(folded)
+
+
+def _generic_question(folded: str) -> bool:
+    """Asks how the procedure works, with nothing that makes it the customer's own case."""
+    return _PROCEDURE_QUESTION.search(folded) is not None and _OWN_CASE.search(folded) is None
 
 
 def _return_kind(folded: str, *, problem: bool) -> str:
     if problem or _DONE_OR_DEMANDED.search(folded):
+        return RETURN_REQUEST
+    if _WHEN_MONEY.search(folded) and not _generic_question(folded):
+        # "Kiedy dostanę pieniądze?" is about the customer's money; "…po zwrocie, zwykle?" is not.
         return RETURN_REQUEST
     # "Chcę zwrócić buty, jak to zrobić?" asks for the procedure; "Chcę zwrócić buty." asks for action.
     if "?" in folded or _HOW.search(folded) or _ASKING.search(folded):

@@ -29,6 +29,10 @@ NOT_A_DEFECT = [
     rf"p[lł]atno\w*|kod\w*|blik\w*|aplikacj\w*|koszyk\w*|formularz\w*|kupon\w*|rabat\w*|przelew\w*|"
     rf"logowani\w*|sklep\w*|payment|website|code)",
 ]
+# Romanian "după" (after) folds to the Polish vulgar "dupa": "după ce returnez", "după 2 zile".
+NOT_AN_INSULT = [
+    r"dup[aă] (?:ce|cum|ca|o|un|una|dou[aă]|prima|primul|primele|c[aâ]teva|ora|\d+\w*)",
+]
 # "Chcę zapytać, ..." asks; it does not announce a return.
 ASKING = [
     rf"(?:chc\w*|chcia[lł]\w*|want\w*|would like|wanted) (?:si[eę] )?(?:zapyta\w*|spyta\w*|dopyta\w*|"
@@ -136,10 +140,15 @@ RETURN_DONE_OR_DEMANDED = [
     r"[zż][aą]dam\w*", r"domagam\w*", r"oczekuj[eę]", rf"prosz[eę] {W(2)}o (?:zwrot\w*|anul\w*)",
     r"zwr[oó][cć]cie", r"odda(?:jcie|wajcie|cie)", r"anulujcie", r"anuluj", r"odst[eę]puj[eę]", r"rezygnuj[eę]",
     r"o[sś]wiadczam", rf"moj\w* {W(1)}(?:pieni[aą]dz\w*|zwrot\w*|[sś]rodk\w*|kas\w*)",
-    rf"(?:kiedy|gdzie) {W(2)}(?:dostan\w*|otrzym\w*|wr[oó]c\w*|odda\w*|zwr[oó]c\w*) {W(2)}"
-    r"(?:pieni[aą]dz\w*|zwrot\w*|kas\w*|[sś]rodk\w*)",
     r"i (?:have )?(?:returned|sent (?:it )?back)", r"refund me", r"my (?:money|refund)", r"i demand",
     r"am (?:returnat|trimis [iî]napoi)", r"visszak[uü]ldtem", r"върнах",
+]
+# "Kiedy dostanę pieniądze?": the customer's own money, unless the question is plainly generic
+# ("Kiedy wracają pieniądze po zwrocie?") — see PROCEDURE_QUESTION and OWN_CASE. The verbs are the
+# customer's or the shop's own future ("dostanę", "zwrócicie"), not an infinitive ("gdzie oddać zwrot").
+RETURN_WHEN_MONEY = [
+    rf"(?:kiedy|gdzie) {W(2)}(?:dostan\w*|otrzym(?:am|amy|a)|wr[oó]c[aą]|odda(?:cie|dz\w*)|zwr[oó]c(?:icie|[aą]))"
+    rf" {W(2)}(?:pieni[aą]dz\w*|zwrot\w*|kas(?:a|[eęy]|ie|[aą])|[sś]rodk\w*)",  # "kasę", not "kask"
 ]
 RETURN_HOW = [
     r"jak", r"w jaki spos[oó]b", rf"co {W(1)}(?:mam|musz[eę]|nale[zż]y|trzeba) zrobi[cć]",
@@ -170,4 +179,41 @@ PROCEDURE_ONLY = [
     r"nu e nicio problem[aă]", r"minden rendben", r"всичко е наред",
     r"ile (?:\w+ ){0,2}(?:trwa|trwaj\w*|czasu) (?:\w+ ){0,3}rozpatr\w*", r"rozpatr\w* (?:\w+ ){0,2}trwa",
     r"je[sś]li(?:by)?", r"je[zż]eli", r"w przypadku",
+]
+
+# How complaints, returns, refunds and warranty work, asked in general: duration, channel, what is
+# needed, what happens after a return. Complaint and return words name a procedure here — unless
+# OWN_CASE shows the customer's own case ("moja reklamacja trwa już 5 tygodni").
+PROCEDURE_QUESTION = [
+    rf"ile {W(3)}(?:trwa\w*|czeka\w*|czasu|dni|tygodni|rozpatr\w*)", r"po ilu dniach", r"w ile dni",
+    r"jak (?:d[lł]ugo|szybko|wygl[aą]da|dzia[lł]a|przebiega)", r"w jakim (?:czasie|terminie)",
+    rf"(?:rozpatruj|rozpatru|odpowiad|uznaj)\w* {W(3)}reklamac\w*", rf"reklamac\w* {W(2)}(?:rozpatruj|trwa|trwaj)\w*",
+    r"mo[zż]na", r"da si[eę]", r"trzeba", r"nale[zż]y", r"potrzebn\w*", r"wymagan\w*", r"obowi[aą]zuj\w*",
+    r"(?:sk[lł]ada|zg[lł]asza|wysy[lł]a|odsy[lł]a|robi|za[lł]atwia|nadaje|liczy) si[eę]",
+    r"si[eę] (?:sk[lł]ada|zg[lł]asza|wysy[lł]a|odsy[lł]a|robi|za[lł]atwia|nadaje|liczy)",
+    r"po (?:zwrocie|odes[lł]aniu|odst[aą]pieniu|otrzymaniu|przyj[eę]ciu|dotarciu|zwr[oó]ceniu|uznaniu)",
+    r"przy (?:zwrocie|reklamacji|odst[aą]pieniu|zwrotach|reklamacjach)",
+    r"zazwyczaj", r"zwykle", r"standardowo", r"[sś]rednio", r"og[oó]lnie", r"z regu[lł]y", r"przewa[zż]nie",
+    r"how (?:long|soon|quickly|many days|does|do)", r"usual\w*", r"normally", r"typical\w*", r"in general",
+    r"be (?:submitted|filed|made|sent|done|returned|lodged)",
+    r"after (?:a|the) (?:return|refund)", r"once you (?:get|receive)",
+    r"c[aâ]t (?:dureaz\w*|timp)", r"[iî]n c[aâ]te zile", r"[iî]n c[aâ]t timp", r"de (?:obicei|regul[aă])",
+    r"[iî]n general", r"se (?:poate|pot|fac\w*|trimit\w*|depun\w*|returneaz\w*)",
+    r"mennyi id[oő]\w*", r"h[aá]ny nap\w*", r"meddig tart\w*", r"[aá]ltal[aá]ban",
+    r"колко (?:време|дни)", r"за колко", r"обикновено", r"по принцип", r"може ли",
+]
+# The customer's own case: a complaint or return already made, awaited, or announced now.
+OWN_CASE = [
+    r"m[oó]j\w*", r"ju[zż]", r"nadal", r"wci[aą][zż]", r"ci[aą]gle", r"dalej (?:nic|brak|nie)", r"min[eę][lł]\w*",
+    r"czekam\w*", r"temu", r"z[lł]o[zż]y[lł]\w*", r"zg[lł]osi[lł]\w*", r"wys[lł]a[lł]\w*", r"nada[lł]\w*",
+    r"odes[lł]a[lł]\w*", r"zwr[oó]ci[lł]\w*", r"(?:za)?reklamowa[lł]\w*", r"\d{4,}", r"(?:zam[oó]wieni\w*|nr|numer) \d+",
+    rf"(?:chc[eę]\w*|chcia[lł]\w*) {W(2)}(?:z[lł]o[zż]y[cć]|zg[lł]osi[cć]|zareklamowa[cć]|reklamowa[cć]|zwr[oó]ci[cć]|"
+    r"odes[lł]a[cć]|odda[cć]|skorzysta[cć])",
+    r"mam (?:reklamacj\w*|zwrot\w*|problem\w*)",
+    r"my", r"mine", r"already", r"still", r"ago", r"i (?:have |'ve )?(?:filed|submitted|sent|returned|opened|made)",
+    r"(?:want|would like|need) to (?:return|complain|file|send|make)",
+    r"mea", r"meu", r"mei", r"mele", r"deja", r"[iî]nc[aă]", r"am (?:trimis|depus|returnat|f[aă]cut)", r"acum \d+",
+    r"vreau s[aă]",
+    r"m[aá]r", r"m[eé]g (?:mindig|nem)", r"\w*k[uü]ldtem", r"feladtam", r"beadtam", r"szeretn[eé]m",
+    r"ми", r"вече", r"още", r"подадох", r"изпратих", r"върнах", r"преди", r"искам да",
 ]

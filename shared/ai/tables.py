@@ -53,3 +53,20 @@ class UsageLog(Table, tablename="usage_logs"):
     cost = Numeric(digits=(12, 6), default=Decimal("0"), null=False)  # in PLN
     latency_ms = Integer(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ModelQualification(Table, tablename="model_qualifications"):
+    """One run of `bench.answer_eval --record` against a model: deployment-wide, not tenant data.
+
+    A model may reply on autopilot when its newest row passed (a later failed run revokes it).
+    Append-only for the app role (SELECT, INSERT).
+    """
+
+    id = UUID(primary_key=True)
+    model = Varchar(length=200, null=False, index=True)
+    passed = Boolean(null=False)
+    # The printed figures and the thresholds they were held against, and which answer set was run.
+    figures = JSONB(default={}, null=False)
+    thresholds = JSONB(default={}, null=False)
+    answer_set = Varchar(length=100, default="", null=False)
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -22,6 +22,8 @@ MARKETPLACE_ACCOUNT_KEY = "marketplaceAccountId"
 class Binding:
     marketplace: str | None
     marketplace_account_id: UUID | None
+    # The mailbox's own sender address: mail from it is our own coming back, not a customer's.
+    own_address: str | None = None
 
 
 def binding_of(settings: dict | str | None) -> Binding:
@@ -31,7 +33,7 @@ def binding_of(settings: dict | str | None) -> Binding:
         account_id = UUID(account) if account else None
     except ValueError:
         account_id = None
-    return Binding(settings.get(MARKETPLACE_KEY), account_id)
+    return Binding(settings.get(MARKETPLACE_KEY), account_id, settings.get("fromAddress"))
 
 
 async def email_binding(email_account_id: UUID | None) -> Binding:

@@ -14,6 +14,7 @@ import math
 import random
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from json import loads as json_loads
 from typing import Any
 
 import httpx2
@@ -121,7 +122,17 @@ class PlatformClient:
             return None
         try:
             return msgspec.json.decode(response.content)
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            return self._decode_leniently(response.content)
+
+    def _decode_leniently(self, content: bytes) -> Any:
+        """What msgspec refuses but platforms do send inside real messages: bytes that are not UTF-8 (a
+        legacy charset) and lone surrogate escapes (an emoji cut in half). Refusing the page would stop
+        every later message from being read, so the page is read: bad bytes as U+FFFD here, surrogates
+        and NULs made storable by the inbound boundary (shared/channels/inbound.py)."""
+        try:
+            return json_loads(content.decode("utf-8", "replace"), strict=False)
+        except (ValueError, RecursionError):
             # A proxy error page or a truncated body: nothing was read, so nothing is lost by retrying later.
             raise PlatformUnavailable(f"{self.platform} sent a body that is not JSON") from None
 

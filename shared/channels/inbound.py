@@ -8,12 +8,13 @@ conversations domain, so conversations may depend on channels (delivery) without
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from uuid import UUID
 
 import msgspec
 
+from shared.infra.storable_text import storable, storable_text
 from shared.outbox.staging import Job, stage
 from shared.tenancy.db import tenant_tx, tx_connection
 
@@ -33,6 +34,8 @@ class InboundMessage:
     subject: str | None = None
     attachments: list[dict] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
+    # Mail no person wrote (shared/inbox/automatic_mail.py): recorded, but no AI job is staged for it.
+    automatic: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +76,10 @@ async def record_inbound_message(tenant_id: UUID, message: InboundMessage) -> Re
     Idempotent by (conversation, platform message id): webhooks delivered five times, overlapping
     polling windows and re-scans all end here and store one row. Call it outside any transaction;
     then ``publish(recorded.agent_job)``: if that enqueue fails the outbox relay enqueues the job,
-    so a message stored is never left without its ``CUSTOMER_MESSAGE_ACTOR`` job.
+    so a message stored is never left without its ``CUSTOMER_MESSAGE_ACTOR`` job — unless it is
+    ``automatic``: then no job at all, and the caller hands it to a person.
     """
+    message = _storable(message)
     sent_at = message.sent_at if message.sent_at.tzinfo else message.sent_at.replace(tzinfo=timezone.utc)
     async with tenant_tx(tenant_id):
         connection = tx_connection()
@@ -90,9 +95,22 @@ async def record_inbound_message(tenant_id: UUID, message: InboundMessage) -> Re
             sent_at,
         )
         if message_id is not None:
-            job = await stage(tenant_id, *CUSTOMER_MESSAGE_ACTOR, str(tenant_id), str(message_id))
+            job = None if message.automatic else await stage(
+                tenant_id, *CUSTOMER_MESSAGE_ACTOR, str(tenant_id), str(message_id))
             return RecordedMessage(message_id, conversation_id, True, job)
         existing = await connection.fetchval(
             "SELECT id FROM messages WHERE conversation_id = $1 AND platform_message_id = $2",
             conversation_id, message.message_ref[:255])
     return RecordedMessage(existing, conversation_id, False)
+
+
+def _storable(message: InboundMessage) -> InboundMessage:
+    """Every channel's text as PostgreSQL can store it. Polled text is the platform's, byte for byte:
+    one NUL or half an emoji used to fail the insert on every poll, so the account's sync never got
+    past that message (and its watermark never moved)."""
+    return replace(
+        message, conversation_ref=storable_text(message.conversation_ref),
+        message_ref=storable_text(message.message_ref), text=storable_text(message.text),
+        customer_name=message.customer_name and storable_text(message.customer_name),
+        subject=message.subject and storable_text(message.subject),
+        attachments=storable(message.attachments), meta=storable(message.meta))

@@ -50,7 +50,9 @@ LIMIT $9
 _MESSAGES = """
 SELECT id, conversation_id, direction, sender_type, sender_name, content, status, in_reply_to_id,
        attachments, citations, sent_at, delivered_at, delivery_attempts, delivery_error, created_at,
-       updated_at, COALESCE(sent_at, created_at) AS shown_at
+       updated_at, COALESCE(sent_at, created_at) AS shown_at,
+       jsonb_build_object('verification', meta -> 'verification', 'model', meta -> 'model',
+                          'modelQualified', meta -> 'modelQualified') AS meta
   FROM messages
  WHERE tenant_id = $1 AND conversation_id = $2
    AND ($3::timestamptz IS NULL OR (COALESCE(sent_at, created_at), id) > ($3, $4::uuid))
@@ -74,9 +76,16 @@ def message_view(row) -> MessageView:
         id=row["id"], conversation_id=row["conversation_id"], direction=row["direction"],
         sender_type=row["sender_type"], sender_name=row["sender_name"], content=row["content"],
         status=row["status"], in_reply_to_id=row["in_reply_to_id"], attachments=_json(row["attachments"]),
-        citations=_json(row["citations"]), sent_at=row["sent_at"], delivered_at=row["delivered_at"],
+        citations=_json(row["citations"]), verification=_verification(row), sent_at=row["sent_at"], delivered_at=row["delivered_at"],
         delivery_attempts=row["delivery_attempts"], delivery_error=row["delivery_error"],
         created_at=row["created_at"], updated_at=row["updated_at"])
+
+
+def _verification(row) -> dict | None:
+    meta = _json(row["meta"]) if "meta" in row.keys() else None
+    if not meta or not meta.get("verification"):
+        return None
+    return {**meta["verification"], "model": meta.get("model"), "modelQualified": meta.get("modelQualified")}
 
 
 def _json(value):

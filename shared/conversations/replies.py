@@ -62,7 +62,7 @@ async def _stage_delivery(tenant_id: UUID, reply_id: UUID) -> Job:
 
 
 async def create_ai_reply(tenant_id: UUID, customer_message_id: UUID, text: str, *, approved: bool = False,
-                          citations: list[dict] | None = None) -> MessageView:
+                          citations: list[dict] | None = None, meta: dict | None = None) -> MessageView:
     """The AI agent's reply to one customer message: a draft, or approved (then delivered).
 
     Raises ReplyAlreadyExists when the message already has a live reply, and StateConflict when a
@@ -82,7 +82,7 @@ async def create_ai_reply(tenant_id: UUID, customer_message_id: UUID, text: str,
                 raise StateConflict("A person has taken this conversation over; the AI does not reply in it.")
             row = await connection.fetchrow(
                 _INSERT_REPLY, uuid.uuid4(), tenant_id, target["conversation_id"], "bot", None, text,
-                "approved" if approved else "draft", customer_message_id, _json(citations or []), "{}")
+                "approved" if approved else "draft", customer_message_id, _json(citations or []), _json(meta or {}))
             jobs = [await _stage_delivery(tenant_id, row["id"])] if approved else await stage_event(
                 tenant_id, "reply.drafted", {"replyId": row["id"], "conversationId": row["conversation_id"],
                                              "inReplyToMessageId": customer_message_id,

@@ -20,6 +20,9 @@ class MessageView(msgspec.Struct, rename="camel", kw_only=True):
     in_reply_to_id: UUID | None = None
     attachments: list[dict] = []
     citations: list[dict] = []
+    # AI replies: the send verifier's result — {"passed", "findings": [{"code", "detail"}], "knownWordShare"} —
+    # and whether the model had qualified for autopilot; None for other messages.
+    verification: dict | None = None
     sent_at: datetime | None = None
     delivered_at: datetime | None = None
     delivery_attempts: int = 0

@@ -3,12 +3,15 @@
 One ASGI middleware (installed by ``make_function_app``) looks at every request before its handler:
 
 - the path and query string: no NUL (``%00``), valid UTF-8 after percent-decoding;
-- JSON bodies (a JSON content type, or a handler that decodes ``data`` as JSON whatever the header
-  says): read whole up to the route's limit (at most ``MAX_JSON_BYTES``) and checked *before* any
-  decoder runs — valid UTF-8, nesting at most ``MAX_JSON_DEPTH`` deep (a 1000-deep body would hit
-  the interpreter's recursion limit inside the decoder), no NUL in any string or key (PostgreSQL
-  text and jsonb cannot store it), and timestamps sane: a field named ``...At`` holding an ISO-8601
-  date-time must carry a time zone and lie between ``EARLIEST`` and ``FUTURE_SKEW`` from now.
+- JSON bodies, judged by what the route parses and not by the header the caller claims (a JSON
+  content type, a handler that decodes ``data`` as JSON, or a route declared with ``opt=JSON_BODY``:
+  signed webhooks decode their raw bytes whether they come as ``text/plain``, form-encoded,
+  ``octet-stream`` or without a content type): read whole up to the route's limit (at most
+  ``MAX_JSON_BYTES``) and checked *before* any decoder runs — valid UTF-8, nesting at most
+  ``MAX_JSON_DEPTH`` deep (a 1000-deep body would hit the interpreter's recursion limit inside the
+  decoder), no NUL in any string or key (PostgreSQL text and jsonb cannot store it), and timestamps
+  sane: a field named ``...At`` holding an ISO-8601 date-time must carry a time zone and lie
+  between ``EARLIEST`` and ``FUTURE_SKEW`` from now.
 
 Multipart uploads are streamed by their handler (``shared/knowledge/uploads.py`` checks the filename
 and title itself); raw e-mail (``message/rfc822``) is parsed by the inbox.
@@ -29,6 +32,9 @@ MAX_JSON_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 32
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 FUTURE_SKEW = timedelta(days=1)  # clocks of shops and marketplaces drift; a year ahead is not drift
+
+# A route that decodes its raw body as JSON itself declares it: ``@route(..., opt=JSON_BODY)``.
+JSON_BODY = {"body": "json"}
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # A JSON string literal, unrolled so the regex engine never backtracks.
@@ -162,6 +168,8 @@ def _decodes_json(scope: Scope) -> bool:
     if content_type == "application/json" or content_type.endswith("+json"):
         return True
     handler = scope.get("route_handler")
+    if (getattr(handler, "opt", None) or {}).get("body") == JSON_BODY["body"]:
+        return True
     data = getattr(getattr(handler, "parsed_fn_signature", None), "parameters", {}).get("data")
     if data is None:
         return False

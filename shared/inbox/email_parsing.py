@@ -6,12 +6,14 @@ import hashlib
 import re
 from email import policy
 from email.message import EmailMessage
-from email.parser import BytesParser
+from email.parser import BytesParser, HeaderParser
 from email.utils import parseaddr
 
 import msgspec
 
+from shared.inbox.automatic_mail import automation_headers
 from shared.inbox.schemas import EmailAttachment, EmailPayload
+from shared.infra.storable_text import storable
 from shared.knowledge.html_text import html_to_text
 
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
@@ -67,9 +69,30 @@ def _attachments(message: EmailMessage) -> list[EmailAttachment]:
     return found
 
 
+def _reported_ids(message: EmailMessage) -> list[str]:
+    """The Message-ID a delivery report (RFC 3464) is about, from the original it attaches (or its
+    headers): bounces rarely say In-Reply-To, and this is what puts one beside the thread it concerns."""
+    if message.get_content_type() != "multipart/report":
+        return []
+    for part in message.iter_parts():
+        if part.get_content_type() == "message/rfc822" and part.is_multipart():
+            return _ids(_header(part.get_payload(0), "message-id"))
+        if part.get_content_type() == "text/rfc822-headers":
+            return _ids(_header(HeaderParser(policy=policy.default).parsestr(_decoded_text(part)), "message-id"))
+    return []
+
+
 def parse_email(raw: bytes) -> EmailPayload:
     if not raw.strip():
         raise MalformedEmail("The body is empty; post the raw RFC 822 message.")
+    try:
+        return _parse(raw)
+    except RecursionError:
+        # The standard library's parser recurses once per nested multipart; real mail nests a few deep.
+        raise MalformedEmail("The message nests its MIME parts too deeply to be read.") from None
+
+
+def _parse(raw: bytes) -> EmailPayload:
     message = BytesParser(policy=policy.default).parsebytes(raw)
     sender = _header(message, "from")
     own_id = _ids(_header(message, "message-id"))
@@ -79,32 +102,23 @@ def parse_email(raw: bytes) -> EmailPayload:
     text = _decoded_text(body) if body is not None else ""
     from_name, from_address = parseaddr(sender or "")
     _, reply_to = parseaddr(_header(message, "reply-to") or "")
-    references = _ids(_header(message, "references"))
+    references = _ids(_header(message, "references")) or _reported_ids(message)
     in_reply_to = (_ids(_header(message, "in-reply-to")) or [None])[0]
     # Providers always set Message-ID; without one, the same raw bytes redelivered still map to one id.
     message_id = own_id[0] if own_id else f"<sha256.{hashlib.sha256(raw).hexdigest()[:40]}@bokai.invalid>"
-    return _without_nul(EmailPayload(
+    return _storable(EmailPayload(
         message_id=message_id, subject=_header(message, "subject"), from_name=from_name or None,
         from_address=from_address or None, reply_to=reply_to or None, in_reply_to=in_reply_to,
         references=references[:50], sent_at=_sent_at(message), text=text[:MAX_TEXT_CHARS],
-        attachments=_attachments(message)[:50],
+        attachments=_attachments(message)[:50], automation_headers=automation_headers(message, _header),
     ))
 
 
-def _without_nul(payload: EmailPayload) -> EmailPayload:
-    """A NUL can sit in any header or body of a raw mail, and PostgreSQL stores none (text or jsonb):
-    dropped here, once, rather than a 500 when the event is stored."""
-    return msgspec.convert(_strip_nul(msgspec.to_builtins(payload)), EmailPayload)
-
-
-def _strip_nul(value):  # noqa: ANN001, ANN202 - JSON-like builtins
-    if isinstance(value, str):
-        return value.replace("\x00", "")
-    if isinstance(value, list):
-        return [_strip_nul(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _strip_nul(v) for k, v in value.items()}
-    return value
+def _storable(payload: EmailPayload) -> EmailPayload:
+    """A NUL can sit in any header or body of a raw mail, and a header's undecodable 8-bit bytes come
+    back as lone surrogates; PostgreSQL stores neither (text or jsonb): made storable here, once,
+    rather than a 500 when the event is stored."""
+    return msgspec.convert(storable(msgspec.to_builtins(payload)), EmailPayload)
 
 
 _QUOTE_HEADERS = (

@@ -13,10 +13,12 @@ from uuid import UUID
 import msgspec
 
 from shared.channels import amazon
-from shared.channels.binding import email_binding
+from shared.channels.binding import Binding, email_binding
 from shared.channels.email import EMAIL_META_KEY
 from shared.channels.emag import orders as emag_orders
 from shared.channels.inbound import InboundMessage, record_inbound_message
+from shared.conversations.handoff import leave_for_human
+from shared.inbox import automatic_mail
 from shared.inbox.email_parsing import strip_quoted
 from shared.inbox.schemas import EmagCallback, EmailPayload, GenericMessage, UploadNotification
 from shared.outbox.staging import publish
@@ -41,6 +43,9 @@ WHERE c.platform IN ('email', 'amazon', 'emag') AND (c.platform_conversation_id 
     SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.platform_message_id = ANY($1::text[])))
 ORDER BY c.last_message_at DESC LIMIT 1
 """
+# Automatic mail about a thread is kept in a conversation of its own beside the customer's (see
+# _automatic_message), keyed by the thread's root behind this prefix.
+AUTOMATIC_THREAD = "automatic:"
 
 
 async def _execute(tenant_id: UUID, sql: str, *args: object) -> object:
@@ -68,11 +73,12 @@ async def _email_conversation(tenant_id: UUID, email: EmailPayload) -> str:
     if referenced:
         row = await _execute(tenant_id, _EMAIL_THREAD, referenced)
         if row is not None:
-            return row[0]
+            # A person answering mail we recorded as automatic starts the thread's customer conversation.
+            return row[0].removeprefix(AUTOMATIC_THREAD)
     return (email.references or [email.in_reply_to or email.message_id])[0]
 
 
-async def _marketplace_of(tenant_id: UUID, channel: UUID | None, email: EmailPayload) -> tuple[str, dict, str | None]:
+async def _marketplace_of(tenant_id: UUID, binding: Binding, email: EmailPayload) -> tuple[str, dict, str | None]:
     """(conversation platform, extra meta, customer name from an order) of a received mail.
 
     Amazon buyer mail (from a relay alias) is an Amazon conversation wherever it arrives; mail on an
@@ -81,8 +87,6 @@ async def _marketplace_of(tenant_id: UUID, channel: UUID | None, email: EmailPay
     """
     if amazon.is_amazon_buyer_mail(email.from_address, email.reply_to):
         return amazon.PLATFORM, {}, None
-    async with tenant_tx(tenant_id):
-        binding = await email_binding(channel)
     if binding.marketplace == "emag" and binding.marketplace_account_id is not None:
         meta, customer = await emag_orders.message_meta(tenant_id, binding.marketplace_account_id, email.subject,
                                                         email.text)
@@ -100,22 +104,39 @@ async def _message_from(tenant_id: UUID, source: str, event_type: str, payload: 
                 customer_name=generic.customer.name, subject=generic.subject,
                 attachments=[msgspec.to_builtins(a) for a in generic.attachments])
         if event_type == "email.received":
-            email = msgspec.json.decode(payload, type=EmailPayload)
-            channel = _channel_of(source)
-            platform, marketplace_meta, order_customer = await _marketplace_of(tenant_id, channel, email)
-            return InboundMessage(
-                platform=platform, conversation_ref=await _email_conversation(tenant_id, email),
-                message_ref=email.message_id, text=strip_quoted(email.text),
-                sent_at=email.sent_at or datetime.now(timezone.utc), channel_account_id=channel,
-                customer_name=email.from_name or order_customer or email.from_address, subject=email.subject,
-                attachments=[msgspec.to_builtins(a) for a in email.attachments],
-                meta={**marketplace_meta,
-                      EMAIL_META_KEY: {"messageId": email.message_id, "references": email.references,
-                                       "from": email.from_address, "replyTo": email.reply_to,
-                                       "subject": email.subject}})
+            return await _email_message(tenant_id, _channel_of(source),
+                                        msgspec.json.decode(payload, type=EmailPayload))
     except (msgspec.DecodeError, msgspec.ValidationError) as problem:
         raise MalformedPayload(f"stored payload is not a valid {event_type}: {problem}") from None
     return None
+
+
+async def _email_message(tenant_id: UUID, channel: UUID | None, email: EmailPayload) -> InboundMessage:
+    async with tenant_tx(tenant_id):
+        binding = await email_binding(channel)
+    thread = await _email_conversation(tenant_id, email)
+    email_meta = {EMAIL_META_KEY: {"messageId": email.message_id, "references": email.references,
+                                   "from": email.from_address, "replyTo": email.reply_to, "subject": email.subject}}
+    robot = automatic_mail.classify(email, binding.own_address)
+    if robot is not None:
+        return _automatic_message(channel, email, thread, {**email_meta, "automatic": robot.as_meta()})
+    platform, marketplace_meta, order_customer = await _marketplace_of(tenant_id, binding, email)
+    return InboundMessage(
+        platform=platform, conversation_ref=thread, message_ref=email.message_id, text=strip_quoted(email.text),
+        sent_at=email.sent_at or datetime.now(timezone.utc), channel_account_id=channel,
+        customer_name=email.from_name or order_customer or email.from_address, subject=email.subject,
+        attachments=[msgspec.to_builtins(a) for a in email.attachments], meta={**marketplace_meta, **email_meta})
+
+
+def _automatic_message(channel: UUID | None, email: EmailPayload, thread: str, meta: dict) -> InboundMessage:
+    """Kept whole, in an e-mail conversation of its own: the reply agent reads every unanswered
+    inbound message of a conversation as the customer's words (and a newer one would supersede the
+    customer's pending question), so a bounce or an out-of-office must never sit among them."""
+    return InboundMessage(
+        platform="email", conversation_ref=AUTOMATIC_THREAD + thread, message_ref=email.message_id,
+        text=email.text.strip(), sent_at=email.sent_at or datetime.now(timezone.utc), channel_account_id=channel,
+        customer_name=email.from_name or email.from_address, subject=email.subject,
+        attachments=[msgspec.to_builtins(a) for a in email.attachments], meta=meta, automatic=True)
 
 
 async def process_event(tenant_id: str, event_id: str) -> str:
@@ -143,6 +164,10 @@ async def process_event(tenant_id: str, event_id: str) -> str:
             if message is None:
                 raise MalformedPayload(f"unknown inbox event type {event_type!r}")
             recorded = await record_inbound_message(tenant, message)
+            if message.automatic:
+                # Never answered by the AI (no job was staged): a person sees it, with the reason.
+                # Idempotent, so a retry after a crash here hands it over then.
+                await leave_for_human(tenant, recorded.message_id, automatic_mail.HANDOFF_REASON)
             # The agent's job was committed with the message: a crash before this enqueue is
             # covered by the outbox relay, so a retry needs no second enqueue.
             await publish(recorded.agent_job)

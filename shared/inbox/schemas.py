@@ -54,6 +54,8 @@ class EmailPayload(msgspec.Struct, rename="camel", kw_only=True):
     # The whole decoded text; quoted history and signatures are stripped when it is recorded.
     text: str = ""
     attachments: list[EmailAttachment] = []
+    # The headers that tell a program's mail from a person's (shared/inbox/automatic_mail.py), lower-case.
+    automation_headers: dict[str, str] = {}
 
 
 class UploadNotification(msgspec.Struct, rename="camel", kw_only=True):

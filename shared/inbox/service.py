@@ -22,6 +22,7 @@ from shared.inbox.email_parsing import MalformedEmail, parse_email
 from shared.inbox.events import hand_over, store_event
 from shared.inbox.schemas import Accepted, EmagCallback, GenericMessage
 from shared.inbox.signing import ReplayedRequest, claim_signature
+from shared.infra.storable_text import storable_text
 from shared.settings import Settings, load
 from shared.tenancy.db import tenant_tx
 
@@ -60,7 +61,8 @@ def _decode_generic(body: bytes) -> GenericMessage:
         message = _generic_decoder.decode(body)
     except msgspec.ValidationError as problem:
         raise Malformed(f"The message does not match the schema: {problem}") from None
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+        # The input guard refuses such bodies first (shared/http/input_guard.py); still a 400 here.
         raise Malformed("The body is not valid JSON.") from None
     if not message.message_id.strip() or not message.conversation_id.strip():
         raise Malformed("messageId and conversationId must not be empty.")
@@ -115,7 +117,8 @@ async def receive_emag(tenant_id: str, channel_account_id: str, token: str | Non
     if not order_id or len(order_id) > 64 or not order_id.replace("-", "").isalnum():
         raise Malformed("order_id is missing or not an eMAG order id.")
     safe_query = {k: v[:500] for k, v in query.items() if k != "token"}
-    text = body.decode("utf-8", "replace")[:10_000]
+    # An opaque body, kept for the seller to read: as text PostgreSQL can store, whatever it held.
+    text = storable_text(body.decode("utf-8", "replace")[:10_000])
     # The same callback redelivered is one event; a later callback about the same order with other
     # content is another one.
     fingerprint = hashlib.sha256(msgspec.json.encode([method, sorted(safe_query.items()), text])).hexdigest()[:24]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from shared.settings import Settings, load
 
@@ -22,6 +22,10 @@ class LlmSettings(Settings, frozen=True, kw_only=True):
     # vLLM keeps prefix caches apart by cache_salt; llama.cpp's server ignores the field. Turn it
     # off only for a server that rejects unknown request fields.
     send_cache_salt: bool = True
+    # How the server is asked for the reply's JSON (shared/ai/verify/answer.py): "json_schema" (OpenAI's
+    # and vLLM's structured output), "json_object" with a schema (llama-cpp-python's server), or "none"
+    # (the prompt alone asks for it; the verifier still parses strictly).
+    structured_output: Literal["json_schema", "json_object", "none"] = "json_schema"
     # Fair sharing (shared/infra/fairness.py): completions one seller may have at the server at once,
     # and how long a call may wait for its slot before failing (ModelServerBusy) instead of queueing.
     calls_per_lane: int = 2

@@ -14,6 +14,7 @@ from shared.ai.intent.labels import INTENTS, NEEDS_PERSON, UNCERTAIN_REASON
 from shared.ai.intent.model import IntentModel, TextFeatures, load_model, read_model, save_model
 from shared.ai.intent.train import classifier_inputs, final_weights, primary_intents
 from shared.knowledge.similarity import embedding_model_id
+from tests.ai.handoff_cases import GATE_ASKING_FOR, GATE_ASKING_HOW
 
 DIM = 4
 
@@ -120,6 +121,45 @@ def test_the_frozen_split_has_no_message_in_both_halves():
     assert train and test and not train & test
 
 
+def test_the_split_files_are_rebuilt_exactly_from_the_sources():
+    """test.jsonl is the hash split of messages_*.jsonl; train.jsonl adds the train-only files after it."""
+    train, test, _ = dataset.build()
+    assert [e.text for e in test] == [e.text for e in dataset.read_examples(dataset.TEST_FILE)]
+    assert [e.text for e in train] == [e.text for e in dataset.read_examples(dataset.TRAIN_FILE)]
+    extra = [e for p in sorted(dataset.DATA_DIR.glob(dataset.TRAIN_ONLY_SOURCES)) for e in dataset.read_examples(p)]
+    assert extra and {e.text for e in extra} <= {e.text for e in train}
+    # Both kinds: procedural questions (answerable) and the requests that look like them.
+    assert {e.needs_human for e in extra} == {True, False}
+
+
+def test_the_procedural_holdout_is_never_trained_on():
+    holdout = dataset.read_examples(dataset.DATA_DIR / "procedural_holdout.jsonl")
+    train = {" ".join(e.text.split()).lower() for e in dataset.read_examples(dataset.TRAIN_FILE)}
+    assert len(holdout) >= 60 and {e.needs_human for e in holdout} == {True, False}
+    assert not {" ".join(e.text.split()).lower() for e in holdout} & train
+
+
+def test_a_train_only_message_in_the_test_split_is_refused():
+    test = [dataset.Example("Ile trwa reklamacja?", False, ("returns_procedure_question",))]
+    with pytest.raises(dataset.BadDataset):
+        dataset.add_train_only([], test, [dataset.Example("ile  trwa REKLAMACJA?", False)])
+    train = [dataset.Example("a", False)]
+    added = dataset.add_train_only(train, test, [dataset.Example("A", False), dataset.Example("b", True)])
+    assert [e.text for e in added] == ["a", "b"]
+
+
+def test_the_eval_reports_the_automation_rate(capsys):
+    examples = [dataset.Example(text, needs_human) for text, needs_human in
+                [("a", False), ("b", False), ("c", False), ("d", False), ("e", True), ("f", True)]]
+    answer, draft = Assessment("answer", None, "classifier"), Assessment("draft", UNCERTAIN_REASON, "classifier")
+    scores = report(examples, [answer, answer, answer, draft, draft, answer], quiet=True)
+    # 3 of 4 answerable messages answered alone; 1 of 2 that need a person held back.
+    assert scores.automation == pytest.approx(0.75)
+    assert (scores.precision, scores.recall) == (pytest.approx(0.5), pytest.approx(0.5))
+    assert scores.line() == "precision=0.500 recall=0.500 automation=0.750"
+    assert "answerable answered alone 3/4" in capsys.readouterr().out
+
+
 @pytest.mark.integration
 async def test_training_reproduces_the_shipped_weights():
     model = load_model(embedding_model_id())
@@ -149,7 +189,27 @@ def test_a_saved_model_scores_exactly_like_the_one_trained(tmp_path):
 @pytest.mark.integration
 async def test_the_production_decision_meets_the_recall_target_on_the_frozen_test_split(capsys):
     examples = dataset.read_examples(dataset.TEST_FILE)
-    precision, recall = report(examples, await decide_all(examples), quiet=True)
+    precision, recall, _ = report(examples, await decide_all(examples), quiet=True)
     assert recall >= 0.95, capsys.readouterr().out
-    assert precision >= 0.85, capsys.readouterr().out  # measured 0.859 (README, "Autopilot")
+    assert precision >= 0.85, capsys.readouterr().out  # measured 0.880 (README, "Autopilot")
     assert {i for e in examples for i in e.intents} >= set(NEEDS_PERSON)
+
+
+@pytest.mark.integration
+async def test_asking_how_is_answered_and_asking_for_goes_to_a_person():
+    """Issue 20: how returns, refunds, complaints and tracking work is answerable; the customer's own
+    return, complaint, money or parcel is not."""
+    examples = ([dataset.Example(t, False) for t in GATE_ASKING_HOW]
+                + [dataset.Example(t, True) for t in GATE_ASKING_FOR])
+    verdicts = await decide_all(examples)
+    wrong = [(e.text, v.action, v.layer, v.p_human) for e, v in zip(examples, verdicts) if v.needs_human != e.needs_human]
+    assert not wrong
+
+
+@pytest.mark.integration
+async def test_the_procedural_holdout(capsys):
+    """Written before the procedural training data and never trained on: measured automation 0.957,
+    recall 0.970 (README, "Autopilot")."""
+    examples = dataset.read_examples(dataset.DATA_DIR / "procedural_holdout.jsonl")
+    scores = report(examples, await decide_all(examples), quiet=True)
+    assert scores.automation >= 0.9 and scores.recall >= 0.93, capsys.readouterr().out

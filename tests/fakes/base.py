@@ -59,6 +59,7 @@ class FakeApp:
         self.routes: list[tuple[str, re.Pattern, Callable[[FakeRequest], Reply]]] = []
         self.failures: list[Failure] = []
         self.log: list[tuple[str, str]] = []
+        self.byte_swaps: list[tuple[bytes, bytes]] = []
 
     def route(self, method: str, pattern: str, handler: Callable[[FakeRequest], Reply]) -> None:
         self.routes.append((method, re.compile(f"^{pattern}$"), handler))
@@ -67,6 +68,11 @@ class FakeApp:
              body: Any = None, raw: bytes | None = None, headers: dict[str, str] | None = None) -> None:
         """The next ``times`` requests matching the path answer this instead (429s, 5xx, garbage)."""
         self.failures.append(Failure(re.compile(path_pattern), method, Reply(status, body, headers or {}, raw), times))
+
+    def send_bytes(self, marker: str, raw: bytes) -> None:
+        """Every answer carries ``raw`` where its JSON held ``marker``: bytes no JSON encoder writes
+        (a legacy charset's byte inside a message, a raw control character)."""
+        self.byte_swaps.append((marker.encode(), raw))
 
     def requests_to(self, method: str, path_pattern: str) -> int:
         pattern = re.compile(path_pattern)
@@ -110,6 +116,8 @@ class FakeApp:
         query = {k: v[0] for k, v in parse_qs(scope["query_string"].decode()).items()}
         reply = self.dispatch(FakeRequest(scope["method"], scope["path"], query, headers, body))
         payload = reply.raw if reply.raw is not None else (b"" if reply.body is None else json.dumps(reply.body).encode())
+        for marker, raw in self.byte_swaps:
+            payload = payload.replace(marker, raw)
         content_type = reply.headers.get("content-type", "application/json")
         out_headers = [(b"content-type", content_type.encode())] + [
             (k.encode(), v.encode()) for k, v in reply.headers.items() if k != "content-type"]

@@ -29,6 +29,13 @@ QUESTIONS = (
     "Czy jest płatność za pobraniem i ile kosztuje?",
 )
 SECRET = "faults-webhook-secret"
+# The seller's own answers to half the questions: sent as written, without the model, so replies reach
+# the receiver whatever the local model's qualification (an unqualified model's replies are drafts).
+CURATED = {
+    QUESTIONS[0]: "Wysyłka do paczkomatu InPost kosztuje 12,99 zł, a od 200 zł jest darmowa.",
+    QUESTIONS[3]: "Wysyłka jest darmowa od 200 zł.",
+    QUESTIONS[4]: "Kurier DPD kosztuje 16,99 zł.",
+}
 
 
 @dataclass
@@ -53,13 +60,14 @@ class Outcome:
                 and not self.stuck and self.duplicate_deliveries == 0)
 
 
-async def new_seller(label: str, callback_url: str) -> tuple[UUID, UUID]:
+async def new_seller(label: str, callback_url: str, *, curated: bool = True) -> tuple[UUID, UUID]:
     """A seller with autopilot on, a generic channel to the recording callback and a policy document."""
     from shared.accounts.tables import Tenant
     from shared.ai.config import update_ai_config
     from shared.ai.schemas import AiConfigPatch
     from shared.channels.credentials import CredentialCipher
     from shared.channels.tables import ChannelAccount
+    from shared.knowledge.answers import CuratedAnswerIn, create_answer
     from shared.knowledge.service import add_document_bytes
     from shared.knowledge.stores import KnowledgeStores
     from shared.tenancy.db import tenant_tx
@@ -77,6 +85,8 @@ async def new_seller(label: str, callback_url: str) -> tuple[UUID, UUID]:
     try:
         document = await add_document_bytes(stores, tenant_id, None, "regulamin.md", POLICY.encode(),
                                             title="Regulamin", ingest=True)
+        for question, answer in (CURATED if curated else {}).items():
+            await create_answer(stores, tenant_id, None, CuratedAnswerIn(question=question, answer=answer))
     finally:
         await stores.close()
     return tenant_id, document.id

@@ -1,4 +1,9 @@
-"""The labelled customer messages (`bench/data/intents/`) and their frozen train/test split."""
+"""The labelled customer messages (`bench/data/intents/`) and their frozen train/test split.
+
+`messages_*.jsonl` are split by a hash of the text (TEST_SHARE to test). `train_only_*.jsonl` go to the
+train split only: messages added after the test split was frozen, so that adding them leaves
+test.jsonl byte-identical. `procedural_holdout.jsonl` is neither: a held-out set that is never trained on.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from shared.ai.intent.labels import INTENTS, NEEDS_PERSON
 
 DATA_DIR = Path(__file__).resolve().parents[3] / "bench" / "data" / "intents"
 SOURCES = "messages_*.jsonl"
+TRAIN_ONLY_SOURCES = "train_only_*.jsonl"
 TRAIN_FILE, TEST_FILE = DATA_DIR / "train.jsonl", DATA_DIR / "test.jsonl"
 TEST_SHARE = 0.2
 
@@ -61,13 +67,17 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _key(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
 def split(examples: list[Example], test_share: float = TEST_SHARE) -> tuple[list[Example], list[Example]]:
     """Deterministic: a message goes to test when a hash of its text falls in the first `test_share`,
     so adding messages later never moves an old one across. Duplicates (case, spacing) count once."""
     train, test = [], []
     seen: set[str] = set()
     for example in examples:
-        key = " ".join(example.text.split()).lower()
+        key = _key(example.text)
         if key in seen:
             continue
         seen.add(key)
@@ -76,13 +86,36 @@ def split(examples: list[Example], test_share: float = TEST_SHARE) -> tuple[list
     return train, test
 
 
-def main() -> None:
-    """Freeze the split: `python -m shared.ai.intent.dataset` writes train.jsonl and test.jsonl."""
+def add_train_only(train: list[Example], test: list[Example], extra: list[Example]) -> list[Example]:
+    """`train` followed by the train-only messages it does not have yet; one that is in `test` is an error
+    (the frozen split must never be trained on)."""
+    in_test = {_key(e.text) for e in test}
+    seen = {_key(e.text) for e in train}
+    leaked = [e.text for e in extra if _key(e.text) in in_test]
+    if leaked:
+        raise BadDataset(f"train-only messages already in the test split: {leaked[:3]}")
+    added = []
+    for example in extra:
+        if _key(example.text) not in seen:
+            seen.add(_key(example.text))
+            added.append(example)
+    return train + added
+
+
+def build() -> tuple[list[Example], list[Example], int]:
+    """(train, test, how many messages were read) from the source files in DATA_DIR."""
     examples = [e for source in sorted(DATA_DIR.glob(SOURCES)) for e in read_examples(source)]
     train, test = split(examples)
+    extra = [e for source in sorted(DATA_DIR.glob(TRAIN_ONLY_SOURCES)) for e in read_examples(source)]
+    return add_train_only(train, test, extra), test, len(examples) + len(extra)
+
+
+def main() -> None:
+    """Freeze the split: `python -m shared.ai.intent.dataset` writes train.jsonl and test.jsonl."""
+    train, test, read = build()
     write_examples(TRAIN_FILE, train)
     write_examples(TEST_FILE, test)
-    print(f"{len(examples)} messages → train {len(train)}, test {len(test)} "
+    print(f"{read} messages → train {len(train)}, test {len(test)} "
           f"(needsHuman: train {sum(e.needs_human for e in train)}, test {sum(e.needs_human for e in test)})")
 
 

@@ -29,7 +29,7 @@ from shared.channels.senders import (
 )
 from shared.channels.tables import ChannelAccount
 from shared.settings import Settings, load
-from shared.tenancy.db import tenant_tx
+from shared.tenancy.db import tenant_tx, tx_connection
 
 SMTP_TIMEOUT_SECONDS = 30
 # Submission (587), SMTPS (465), relay (25) and the common alternative submission port.
@@ -83,7 +83,8 @@ def _message(settings: dict, recipient: str, subject: str, message_id: str) -> E
     return message
 
 
-def build_reply(reply: OutboundReply, settings: dict) -> EmailMessage:
+def build_reply(reply: OutboundReply, settings: dict, *, automatic: bool = True) -> EmailMessage:
+    """``automatic``: no person wrote or approved it (autopilot), so it is marked as an automatic response."""
     thread = reply.in_reply_to_meta.get(EMAIL_META_KEY) or {}
     recipient = _recipient(reply, thread)
     if not recipient:
@@ -97,8 +98,26 @@ def build_reply(reply: OutboundReply, settings: dict) -> EmailMessage:
     if parent:
         message["In-Reply-To"] = parent
         message["References"] = " ".join([*(thread.get("references") or [])[-20:], parent])
+    if automatic:
+        # RFC 3834 §5: the customer's auto-responder must not answer it, so two robots cannot loop
+        # (Exchange reads its own header). Not on a person's reply: some help desks hold such mail back.
+        message["Auto-Submitted"] = "auto-replied"
+        message["X-Auto-Response-Suppress"] = "OOF, AutoReply"
     message.set_content(reply.text)
     return message
+
+
+_BY_AUTOPILOT = """
+SELECT sender_type = 'bot' AND NOT (meta ? 'approvedByUserId' OR meta ? 'editedByUserId') FROM messages WHERE id = $1
+"""
+
+
+async def _sent_by_autopilot(tenant_id: UUID, message_id: UUID) -> bool:
+    """Whether no person wrote, edited or approved this reply; an unknown row counts as automatic,
+    the side on which no mail loop can start."""
+    async with tenant_tx(tenant_id):
+        by_autopilot = await tx_connection().fetchval(_BY_AUTOPILOT, message_id)
+    return by_autopilot is not False
 
 
 async def account_of(tenant_id: UUID, account_id: UUID | None) -> tuple[dict, dict]:
@@ -150,7 +169,7 @@ class SmtpSender:
 
     async def send(self, reply: OutboundReply) -> DeliveryReceipt:
         settings, credentials = await account_of(reply.tenant_id, reply.channel_account_id)
-        message = build_reply(reply, settings)
+        message = build_reply(reply, settings, automatic=await _sent_by_autopilot(reply.tenant_id, reply.message_id))
         await submit(message, settings, credentials)
         return DeliveryReceipt(platform_message_id=message["Message-ID"], delivered_at=datetime.now(timezone.utc))
 
@@ -183,6 +202,8 @@ def self_test_message(settings: dict) -> EmailMessage:
         raise PermanentDeliveryError("Set the sender address of this email channel first.")
     message = _message(settings, address, "BOK-AI: wiadomość testowa / test message",
                        reply_message_id(f"test-{uuid.uuid4()}", address))
+    # Generated, not written: if the mailbox forwards it back to us it is recorded, never answered.
+    message["Auto-Submitted"] = "auto-generated"
     message.set_content("BOK-AI sent this message to check that replies can leave through this mailbox.\n"
                         "BOK-AI wysłał tę wiadomość, aby sprawdzić, że odpowiedzi mogą wychodzić z tej skrzynki.\n")
     return message

@@ -8,9 +8,11 @@ from datetime import datetime, timezone
 import pytest
 
 from shared.channels.email import EMAIL_META_KEY
-from shared.channels.email.sender import SmtpSender, reply_message_id
+from shared.channels.email.sender import SmtpSender, reply_message_id, self_test_message
 from shared.channels.registry import sender_for
 from shared.channels.senders import DeliveryUnknown, OutboundReply, PermanentDeliveryError, TransientDeliveryError
+from shared.conversations.tables import Conversation, Message
+from shared.tenancy.db import tenant_tx
 from tests.fakes.smtp_peer import running_smtp_peer
 from tests.tenancy.seed import seed_tenant
 from tests.webhooks.support import add_channel
@@ -65,6 +67,39 @@ async def test_retry_of_the_same_reply_keeps_its_message_id(db_pool):
         second = await SmtpSender().send(reply_to_customer(seller.tenant_id, account))
         other = await SmtpSender().send(reply_to_customer(seller.tenant_id, account, key="reply-key-2"))
     assert first.platform_message_id == second.platform_message_id != other.platform_message_id
+
+
+async def stored_reply(reply: OutboundReply, sender_type: str, meta: dict) -> None:
+    """The reply's own row, as the delivery layer leaves it: who wrote it, who approved it."""
+    async with tenant_tx(reply.tenant_id):
+        conversation = Conversation(id=reply.conversation_id, tenant_id=reply.tenant_id, platform="email",
+                                    channel_account_id=reply.channel_account_id,
+                                    platform_conversation_id=f"<{reply.idempotency_key}@mail.pl>")
+        await conversation.save()
+        await Message.insert(Message(id=reply.message_id, tenant_id=reply.tenant_id, conversation_id=conversation.id,
+                                     direction="outbound", sender_type=sender_type, content=reply.text,
+                                     status="sending", meta=meta))
+
+
+async def test_autopilot_replies_are_marked_automatic_and_a_persons_replies_are_not(db_pool):
+    # RFC 3834 §5: a customer's out-of-office must not answer our autopilot (two robots would loop);
+    # a reply a person wrote or approved is the seller's own mail and is not marked.
+    seller = await seed_tenant("smtp-auto")
+    with running_smtp_peer() as peer:
+        account = await email_channel(seller.tenant_id, peer)
+        autopilot, approved, written = (reply_to_customer(seller.tenant_id, account, key=k) for k in "abc")
+        await stored_reply(autopilot, "bot", {})
+        await stored_reply(approved, "bot", {"approvedByUserId": str(seller.user_id)})
+        await stored_reply(written, "agent", {})
+        for reply in (autopilot, approved, written):
+            await SmtpSender().send(reply)
+    marks = [(m.message["Auto-Submitted"], m.message["X-Auto-Response-Suppress"]) for m in peer.received]
+    assert marks == [("auto-replied", "OOF, AutoReply"), (None, None), (None, None)]
+
+
+def test_the_channel_test_mail_is_marked_as_generated():
+    message = self_test_message({"fromAddress": "sklep@example.pl"})
+    assert message["Auto-Submitted"] == "auto-generated" and message["To"] == "sklep@example.pl"
 
 
 async def test_failures_are_classified_and_reconciliation_is_impossible(db_pool):

@@ -1,0 +1,1 @@
+"""Verify before send: what the model wrote is checked against the evidence it was given."""
