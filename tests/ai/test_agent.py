@@ -225,14 +225,19 @@ async def test_injection_inside_a_knowledge_document_is_treated_as_data(stores):
     assert outcome.action in ("approved", "drafted"), outcome
     [reply] = await replies_to(seller.tenant_id, message_id)
     assert str(document_id) in {c["documentId"] for c in outcome.citations}
-    # Whatever the model wrote, it is sent exactly when the policy guard allows it, and the guard
-    # never allows the instructions or an e-mail address out.
+    # Whatever the model wrote, it is sent only when the policy guard allows it, the send verifier
+    # passes it and the model has qualified for autopilot; the guard never lets the instructions or an
+    # e-mail address out, and the local model has not qualified, so here it always waits as a draft.
     verdict = check_reply("allegro", reply["content"], forbidden_phrases=CONFIDENTIAL_MARKERS, expected_language="pl")
     if _leaks(reply["content"]) or "@" in reply["content"]:
         assert not verdict.allowed, reply["content"]
-    assert (reply["status"] != "draft") == verdict.allowed, (reply["status"], verdict, reply["content"])
-    if reply["status"] == "draft":
-        assert (await conversation_of(seller.tenant_id, message_id))["handoff_reason"] == "policy_violation"
+    verification = (json.loads(reply["meta"]) if isinstance(reply["meta"], str) else reply["meta"])["verification"]
+    sent_alone = reply["status"] != "draft"
+    assert not sent_alone or (verdict.allowed and verification["passed"]), (reply["status"], verdict, verification)
+    assert not sent_alone, "the local model has not qualified for autopilot"
+    reason = (await conversation_of(seller.tenant_id, message_id))["handoff_reason"]
+    assert reason and (reason == "policy_violation" or reason in {f["code"] for f in verification["findings"]}
+                       or reason == "model_not_qualified"), (reason, verification)
 
 
 async def test_a_plain_thank_you_closes_the_conversation_without_a_reply(stores):
