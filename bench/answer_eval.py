@@ -207,6 +207,10 @@ async def main(args: argparse.Namespace) -> int:
                     r = results[-1]
                     print(f"[{number}/{len(questions)}] {question.id} {question.kind}: {r['action']}"
                           f" {r['reason'] or ''} {r['seconds']:.1f}s", file=sys.stderr)
+                if args.show and results[-1]["reply"]:
+                    print(json.dumps({"question": question.text, "reason": results[-1]["reason"],
+                                      "quotes": results[-1]["quotes"], "reply": results[-1]["reply"]},
+                                     ensure_ascii=False))
         finally:
             for tenant_id in tenants.values():
                 await delete_bench_tenant(stores, tenant_id)
@@ -273,6 +277,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--model", choices=("configured", "worst-case"), default="configured")
     parser.add_argument("--quiet", action="store_true")
     parser.add_argument("--misses", action="store_true", help="print what was sent that should not have been")
+    parser.add_argument("--show", action="store_true", help="print every reply with its quotes and reason")
     parser.add_argument("--max-minutes", type=float, default=120)
     return parser.parse_args(argv)
 

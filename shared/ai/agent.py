@@ -100,6 +100,11 @@ async def handle_customer_message(stores: KnowledgeStores, tenant_id: UUID, mess
         return AgentOutcome("skipped", "already answered")
     if ctx.superseded:
         return AgentOutcome("skipped", "a newer message answers the burst")
+    if ctx.channel_status == "paused":
+        # Nothing is generated (or billed) for a paused channel; resuming it stages this message again
+        # (shared/channels/lifecycle.py), so it waits rather than being lost.
+        logger.info("ai skipped tenant=%s conversation=%s: channel paused", ctx.tenant_id, ctx.conversation_id)
+        return AgentOutcome("skipped", "channel paused")
     if ctx.ai_mode == "off":
         return await _hand_off(ctx, "taken_over")
     config = await get_ai_config(tenant_id)

@@ -12,10 +12,11 @@ HISTORY_LIMIT = 12
 
 _MESSAGE = """
 SELECT m.id, m.conversation_id, m.direction, m.content, c.platform, c.ai_mode, c.status,
-       t.name AS tenant_name, t.subscription_plan, t.subscription_status
+       t.name AS tenant_name, t.subscription_plan, t.subscription_status, a.status AS channel_status
   FROM messages m
   JOIN conversations c ON c.id = m.conversation_id
   JOIN tenants t ON t.id = m.tenant_id
+  LEFT JOIN channel_accounts a ON a.id = c.channel_account_id
  WHERE m.id = $1
 """
 
@@ -39,6 +40,8 @@ class ReplyContext:
     conversation_id: UUID
     platform: str
     ai_mode: str | None
+    # The conversation's channel: "paused" means nothing is generated or sent until it is resumed.
+    channel_status: str | None
     message_id: UUID
     # A newer customer message exists: its own (debounced) job answers the burst instead.
     superseded: bool
@@ -65,7 +68,8 @@ async def load_context(tenant_id: UUID, message_id: UUID) -> ReplyContext | None
     return ReplyContext(
         tenant_id=tenant_id, tenant_name=row["tenant_name"], plan=row["subscription_plan"],
         subscription_status=row["subscription_status"], conversation_id=row["conversation_id"],
-        platform=row["platform"], ai_mode=row["ai_mode"], message_id=message_id,
+        platform=row["platform"], ai_mode=row["ai_mode"], channel_status=row["channel_status"],
+        message_id=message_id,
         superseded=latest_inbound is not None and latest_inbound != message_id,
         already_answered=answered, unanswered=[r["content"] for r in unanswered_rows] or [row["content"]],
         history=history,

@@ -3,7 +3,9 @@
 **Paused**: BOK-AI stops polling the platform (the fan-out lists connected accounts only) and sends
 nothing through the channel (a reply fails at once with a message saying the channel is paused);
 webhooks and forwarded mail are still accepted and recorded, so no customer message is lost while
-paused. Resuming polls a polled platform at once, from where it stopped.
+paused, and the AI generates nothing for them (nothing is billed). Resuming polls a polled platform at
+once, from where it stopped, and hands every conversation of the channel whose newest customer message
+is still unanswered back to the AI — its jobs staged in the same transaction as the status change.
 
 **Send a test message** proves, per kind, the part that can break without anyone noticing:
 
@@ -26,12 +28,13 @@ from uuid import UUID
 
 import msgspec
 
-from shared.broker import enqueue
 from shared.channels.connection import Connection, load_connection
 from shared.channels.errors import NotConnected, PlatformError
 from shared.channels.schemas import AccountView, ConnectionTest
 from shared.channels.senders import PermanentDeliveryError, TransientDeliveryError
+from shared.channels.inbound import CUSTOMER_MESSAGE_ACTOR
 from shared.channels.service import LAST_TEST_KEY, SYNC_ACTOR, get_account
+from shared.outbox.staging import publish, stage
 from shared.settings import load
 from shared.tenancy.db import tenant_tx, tx_connection
 
@@ -47,11 +50,34 @@ async def _current_status(tenant_id: UUID, account_id: UUID) -> str | None:
         return await tx_connection().fetchval("SELECT status FROM channel_accounts WHERE id = $1", account_id)
 
 
+# The newest customer message of each open conversation of the channel that nothing answers yet and
+# no person has taken: what the AI skipped while the channel was paused.
+_WAITING_FOR_AI = """
+SELECT DISTINCT ON (c.id) m.id
+  FROM conversations c JOIN messages m ON m.conversation_id = c.id
+ WHERE c.channel_account_id = $1 AND c.status = 'open' AND c.ai_mode IS DISTINCT FROM 'off'
+ ORDER BY c.id, m.created_at DESC, m.id DESC
+"""
+_UNANSWERED = """
+SELECT id FROM messages m
+ WHERE m.id = ANY($1::uuid[]) AND m.direction = 'inbound'
+   AND NOT EXISTS (SELECT 1 FROM messages r WHERE r.in_reply_to_id = m.id AND r.status <> 'discarded')
+"""
+
+
 async def _move(tenant_id: UUID, account_id: UUID, source: str, target: str) -> AccountView | None:
+    jobs = []
     async with tenant_tx(tenant_id):
-        moved = await tx_connection().fetchval(
+        connection = tx_connection()
+        moved = await connection.fetchval(
             "UPDATE channel_accounts SET status = $3, updated_at = now() WHERE id = $1 AND status = $2 "
             "RETURNING platform", account_id, source, target)
+        if moved is not None and target == "connected":
+            if moved in POLLED:
+                jobs.append(await stage(tenant_id, *SYNC_ACTOR, str(tenant_id), str(account_id)))
+            newest = [r["id"] for r in await connection.fetch(_WAITING_FOR_AI, account_id)]
+            for row in await connection.fetch(_UNANSWERED, newest):
+                jobs.append(await stage(tenant_id, *CUSTOMER_MESSAGE_ACTOR, str(tenant_id), str(row["id"])))
     if moved is None:
         status = await _current_status(tenant_id, account_id)
         if status is None:
@@ -59,8 +85,7 @@ async def _move(tenant_id: UUID, account_id: UUID, source: str, target: str) -> 
         raise NotAllowed(f"Only a {source} channel can be {'paused' if target == 'paused' else 'resumed'}; "
                          f"this one is {status}." + (" Connect it again instead." if status in ("error", "disconnected")
                                                      else ""))
-    if target == "connected" and moved in POLLED:
-        enqueue(*SYNC_ACTOR, str(tenant_id), str(account_id))
+    await publish(*jobs)  # after the commit; the outbox relay sends them if Redis is away now
     return await get_account(tenant_id, account_id)
 
 
