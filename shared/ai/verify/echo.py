@@ -26,8 +26,14 @@ def _shingles(words: list[str]) -> set[tuple[str, ...]]:
 
 def find_echo(reply: str, *, instructions: Iterable[str], titles: Iterable[str], evidence: str) -> str | None:
     """The first piece of the prompt `reply` repeats, or None. `evidence`: what it may repeat freely."""
+    instructions = list(instructions)
     if tag := _TAG.search(reply):
         return tag.group().strip()
+    # The whole reply copied out of the instructions, however short: the local model fills the JSON
+    # with the prompt's own example ("odpowiedź dla klienta").
+    words = " ".join(_words(reply))
+    if len(words) >= 8 and words in " ".join(_words("\n".join(instructions))) and words not in " ".join(_words(evidence)):
+        return reply.strip()
     if name := _FILE_NAME.search(reply):
         if fold(name.group()) not in fold(evidence):
             return name.group()

@@ -121,8 +121,10 @@ def verify(answer: GroundedAnswer, *, evidence: Sequence[str], customer_messages
     if missing := unsupported(reply, supported_by):
         findings.append(Finding("unsupported_claim", ", ".join(dict.fromkeys(f.text for f in missing))[:200]))
 
-    if echo := find_echo(reply, instructions=instructions, titles=titles, evidence=everything):
-        findings.append(Finding("prompt_echo", echo[:160]))
+    for text in (reply, *answer.quotes):
+        if echo := find_echo(text, instructions=instructions, titles=titles, evidence=everything):
+            findings.append(Finding("prompt_echo", echo[:160]))
+            break
 
     detection = detect(reply)
     if not detection.fallback and detection.language != language:

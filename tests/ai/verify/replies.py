@@ -16,8 +16,10 @@ BIKE_SHOP = [
     "Reklamacje\n\nReklamację rozpatrujemy w ciągu 14 dni. Numer przesyłki znajdziesz w zakładce Moje zakupy.",
 ]
 TITLES = ["Wysylka.md", "Zwroty", "Rozmiary ram", "Reklamacje"]
-# The instruction sentences of the prompt the bad outputs were generated with.
+# The instruction sentences of the prompts the bad outputs were generated with (the review's, then ours).
 OLD_INSTRUCTIONS = [
+    'Zwróć wyłącznie obiekt JSON: {"answerable": true, "quotes": ["zdanie skopiowane dosłownie z <wiedza>"], '
+    '"answer": "odpowiedź dla klienta"}.',
     "Odpowiadasz kupującym na wiadomości z platformy Allegro. Opieraj się wyłącznie na informacjach z bloku "
     "<wiedza>. Jeśli ich tam nie ma, napisz, że sprawdzisz to i wrócisz z odpowiedzią; niczego nie zmyślaj.",
     "Napisz odpowiedź dla klienta (po polsku, 2–3 zdania).",
@@ -56,6 +58,11 @@ BAD = [
     ("Gdzie odesłać zwrot?", ["Paczkę ze zwrotem należy odesłać na adres: Rowerownia, ul. Polna 3, 60-001 Poznań."],
      "Zwrot prosimy odesłać na adres: Rowerownia, ul. Polna 3, 60-001 Poznań lub napisać na zwroty@rowerownia.pl.",
      "unsupported_claim"),
+    # From the local model with this repo's JSON prompt (bench.answer_eval --show, 2026-12-04): it fills
+    # the object with the prompt's own example, or with invented words.
+    ("Ile kosztuje wysyłka?", ["zdanie skopiowane dosłownie z <wiedza>"], "odpowiedź dla klienta", "prompt_echo"),
+    ("Jaki rozmiar ramy?", [], "odpowiedź dla klientach czy lub wykrycja aplikacji móď.", "not_fluent"),
+    ("Ile kosztuje wysyłka?", [], "odpowiedżerze dla klienta", "not_fluent"),
 ]
 
 GOOD = [
