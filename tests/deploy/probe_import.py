@@ -19,9 +19,15 @@ import time
 HEAVY_CLIENTS = ("weaviate", "openai", "minio", "grpc")
 
 
+# The project's own packages: never a third-party distribution, even where one ships a package of the
+# same name (spylls' wheel carries a stray top-level `tests`, which would make this probe, itself in
+# `tests`, count spylls as imported).
+PROJECT_PACKAGES = {"tests", "shared", "functions", "bench"}
+
+
 def _distributions() -> list[str]:
     by_module = importlib.metadata.packages_distributions()
-    top_level = {name.partition(".")[0] for name in list(sys.modules)} - set(sys.stdlib_module_names)
+    top_level = {name.partition(".")[0] for name in list(sys.modules)} - set(sys.stdlib_module_names) - PROJECT_PACKAGES
     return sorted({d for module in top_level for d in by_module.get(module, ())})
 
 
