@@ -9,6 +9,10 @@ worker's supervisor then recovers jobs held in memory, ``shared.ops.supervisor``
 dead-worker maintenance on demand instead of only by chance, and inside a worker keeps retrying an
 enqueue until Redis answers — a retry or a released delayed job is never dropped because Redis was
 restarting. In functions an enqueue fails fast instead: their jobs are in the outbox.
+
+Jobs of the queues in a priority class (``shared.queue_classes``) are shared fairly between sellers:
+an enqueue stages the job in its seller's lane and a worker's fetch releases lanes round robin
+(``shared.fair_queue``); ``FairShareSlots`` frees a seller's slot when the job ends.
 """
 
 from __future__ import annotations
@@ -21,9 +25,12 @@ from typing import ClassVar
 import dramatiq
 import redis
 from dramatiq.brokers.redis import RedisBroker
+from dramatiq.common import current_millis
 from dramatiq.middleware.asyncio import AsyncIO
 
+from shared.fair_queue import FairQueues, lane_of
 from shared.infra.redis import RedisSettings, make_sync_redis
+from shared.queue_classes import per_seller_cap
 from shared.settings import Settings, load
 
 logger = logging.getLogger("bokai.broker")
@@ -40,6 +47,13 @@ class BrokerSettings(Settings, frozen=True, kw_only=True):
     # ...and every worker's supervisor runs it on every queue this often, so a killed worker's jobs
     # are back within heartbeat_timeout + this interval, not whenever chance has it.
     maintenance_interval_seconds: float = 10.0
+    # Stage class jobs in per-seller lanes (fair queueing). Off: enqueues go straight to the queue
+    # lists while workers still release what is staged — the way back to code without lanes.
+    fair_queues: bool = True
+
+
+# Dramatiq's default time limit, for actors that set none.
+DEFAULT_TIME_LIMIT_MS = 10 * 60 * 1000
 
 
 class ResilientRedisBroker(RedisBroker):
@@ -49,7 +63,9 @@ class ResilientRedisBroker(RedisBroker):
         self.patient = False
         self.stopping = threading.Event()
         self._forced_maintenance = threading.local()
+        self._stale_ms: dict[str, int] = {}
         super().__init__(**options)
+        self.fair = FairQueues(self.client, lambda: self.namespace)
 
     def _should_do_maintenance(self, command: str) -> int:
         if getattr(self._forced_maintenance, "on", False):
@@ -76,7 +92,43 @@ class ResilientRedisBroker(RedisBroker):
 
         return noting_connection_loss
 
+    def _noting(self, call, *args, **kwargs):
+        try:
+            return call(*args, **kwargs)
+        except REDIS_DOWN:
+            self.connection_lost.set()
+            raise
+
+    def do_enqueue(self, queue_name: str, redis_message_id: str, data: bytes) -> None:
+        if per_seller_cap(queue_name) is None or not load(BrokerSettings).fair_queues:
+            return self._noting(self._dispatch("enqueue"), queue_name, redis_message_id, data)
+        lane = lane_of(dramatiq.Message.decode(data).args)
+        return self._noting(self.fair.stage, queue_name, lane, redis_message_id, data)
+
+    def do_fetch(self, queue_name: str, room: int) -> list:
+        cap = per_seller_cap(queue_name)
+        if cap is not None:
+            self._noting(self.fair.release, queue_name, room, cap=cap, stale_ms=self.stale_ms(queue_name))
+        return self._noting(self._dispatch("fetch"), queue_name, room)
+
+    def stale_ms(self, queue_name: str) -> int:
+        """How long after its release a seller's slot frees itself when the job's end was never
+        recorded: longer than any job of the queue may run, plus a dead worker's recovery."""
+        if queue_name not in self._stale_ms:
+            limits = [actor.options.get("time_limit", DEFAULT_TIME_LIMIT_MS) for actor in self.actors.values()
+                      if actor.queue_name == queue_name] or [DEFAULT_TIME_LIMIT_MS]
+            tuning = load(BrokerSettings)
+            self._stale_ms[queue_name] = int(max(limits) + self.heartbeat_timeout
+                                             + (tuning.maintenance_interval_seconds + 60) * 1000)
+        return self._stale_ms[queue_name]
+
+    def flush(self, queue_name: str) -> None:
+        super().flush(queue_name)
+        self.fair.purge(queue_name)
+
     def enqueue(self, message: dramatiq.Message, *, delay: int | None = None) -> dramatiq.Message:
+        # When it entered the queue (a retry or a released delay: again), for the oldest-job age.
+        message = message.copy(options={"enqueued_at": current_millis()})
         started = next_log = time.monotonic()
         while True:
             try:
@@ -91,6 +143,28 @@ class ResilientRedisBroker(RedisBroker):
                 time.sleep(min(5.0, 0.5 + (time.monotonic() - started) / 10))
 
 
+class FairShareSlots(dramatiq.Middleware):
+    """Frees the seller's slot of a fair queue once a job ended (processed, failed or skipped); a
+    retry is a new job that queues in the seller's lane again."""
+
+    def after_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message, *,
+                              result=None, exception=None) -> None:
+        self._free(broker, message)
+
+    def after_skip_message(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
+        self._free(broker, message)
+
+    @staticmethod
+    def _free(broker: dramatiq.Broker, message: dramatiq.Message) -> None:
+        if not isinstance(broker, ResilientRedisBroker) or per_seller_cap(message.queue_name) is None:
+            return
+        try:
+            broker.fair.done(message.queue_name, lane_of(message.args), message.options["redis_message_id"])
+        except (*REDIS_DOWN, KeyError) as problem:
+            # The slot frees itself after the queue's stale time.
+            logger.warning("seller slot of a %s job not freed: %s", message.actor_name, type(problem).__name__)
+
+
 def _make_broker() -> ResilientRedisBroker:
     settings, tuning = load(RedisSettings), load(BrokerSettings)
     redis_broker = ResilientRedisBroker(
@@ -99,6 +173,7 @@ def _make_broker() -> ResilientRedisBroker:
         maintenance_chance=tuning.maintenance_chance,
     )
     redis_broker.add_middleware(AsyncIO())
+    redis_broker.add_middleware(FairShareSlots())
     return redis_broker
 
 

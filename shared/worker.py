@@ -57,10 +57,12 @@ class ProcessResources(dramatiq.Middleware):
         initialise_worker_series({load(LlmSettings).model})
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        # The queues this process consumes (``--queues``: one priority class), not every declared one.
+        consumed = sorted(q for q in worker.consumers if not q.endswith(".DQ"))
         ready_file = os.environ.get("WORKER_READY_FILE")
         if ready_file:
-            Path(ready_file).write_text(",".join(sorted(broker.get_declared_queues())) or "none yet")
-        logger.info("worker ready, queues: %s", sorted(broker.get_declared_queues()))
+            Path(ready_file).write_text(",".join(consumed) or "none yet")
+        logger.info("worker ready, queues: %s", consumed)
 
     def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         # After the worker threads finished their jobs (and before the AsyncIO middleware, added

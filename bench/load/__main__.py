@@ -29,7 +29,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="stub: a stub OpenAI server answering in --stub-delay-ms; local: the stack's SmolLM2")
     parser.add_argument("--stub-delay-ms", type=float, default=300.0)
     parser.add_argument("--worker-processes", type=int, default=1)
-    parser.add_argument("--worker-threads", type=int, default=4)
+    parser.add_argument("--worker-threads", type=int, default=None,
+                        help="threads of each class's worker (default: the class's own, shared.queue_classes.THREADS)")
     parser.add_argument("--api-sellers", type=int, default=5,
                         help="how many sellers sign up through the API (the rest through the service code)")
     parser.add_argument("--setup-concurrency", type=int, default=6)

@@ -2,8 +2,8 @@
 
 **own** (default): the functions the load needs, each under the real of-watchdog with Dockerfile.fn's
 environment (``shared.gateway.local.watchdog_env``, as ``scripts/stack`` starts them), the local
-gateway in front of them (``python -m shared.gateway --watchdogs``), a Dramatiq worker
-(``dramatiq shared.worker``) and, with ``--llm stub``, the stub OpenAI server — all on free loopback
+gateway in front of them (``python -m shared.gateway --watchdogs``), a Dramatiq worker per priority
+class (``dramatiq shared.worker --queues …``, ``shared.queue_classes``; measured together as "worker") and, with ``--llm stub``, the stub OpenAI server — all on free loopback
 ports, on the stack's servers and database, but in a Redis broker namespace of this run. The
 functions enqueue into that namespace, so only this run's worker takes the jobs: the stack's worker
 (and its LLM) is untouched, and the worker's LLM can be the stub. The run's namespace keys are
@@ -135,7 +135,7 @@ def stack_deployment() -> Deployment:
 
 
 def own_deployment(run_dir: Path, namespace: str, *, llm: str, stub_delay_ms: float,
-                   worker_processes: int, worker_threads: int) -> Deployment:
+                   worker_processes: int, worker_threads: int | None) -> Deployment:
     """Start the slice described in the module docstring; on any failure what started is stopped."""
     deployment = Deployment("own", "", "", namespace)
     try:
@@ -158,7 +158,7 @@ def _spawn(deployment: Deployment, name: str, argv: list[str], env: dict[str, st
 
 
 def _start(deployment: Deployment, run_dir: Path, *, llm: str, stub_delay_ms: float,
-           worker_processes: int, worker_threads: int) -> None:
+           worker_processes: int, worker_threads: int | None) -> None:
     base_env = {**os.environ, "REDIS_BROKER_NAMESPACE": deployment.namespace}
     waits: list[tuple[str, object, subprocess.Popen, Path]] = []
     worker_env = dict(base_env)
@@ -192,11 +192,15 @@ def _start(deployment: Deployment, run_dir: Path, *, llm: str, stub_delay_ms: fl
     deployment.base_url = f"http://127.0.0.1:{gateway_port}"
     waits.append(("gateway", lambda: _http_ok(f"{deployment.base_url}/healthz"), process, log))
 
-    ready_file = run_dir / "worker.ready"
-    process, log = _spawn(deployment, "worker", [
-        sys.executable, "-m", "dramatiq", "shared.worker", "--processes", str(worker_processes),
-        "--threads", str(worker_threads)], {**worker_env, "WORKER_READY_FILE": str(ready_file)}, run_dir)
-    waits.append(("worker", ready_file.exists, process, log))
+    from shared.queue_classes import QUEUE_CLASSES, worker_args
+
+    for name in QUEUE_CLASSES:
+        ready_file = run_dir / f"worker-{name}.ready"
+        process, log = _spawn(deployment, f"worker-{name}", [
+            sys.executable, "-m", "dramatiq", "shared.worker", "--processes", str(worker_processes),
+            *worker_args(name, worker_threads)], {**worker_env, "WORKER_READY_FILE": str(ready_file)}, run_dir)
+        waits.append((f"worker {name}", ready_file.exists, process, log))
+        deployment.components.setdefault("worker", []).extend(deployment.components.pop(f"worker-{name}"))
 
     for what, ready, process, log in waits:
         _wait(what, ready, [process], [log])

@@ -142,13 +142,14 @@ async def server_pids(state_dir: Path) -> dict[str, list[int]]:
 
 
 def stack_app_pids(state_dir: Path) -> dict[str, list[int]]:
-    """The stack's own worker, gateway and functions (used when the load runs against them)."""
-    pids = {}
+    """The stack's own workers (one per priority class, counted together), gateway and functions
+    (used when the load runs against them)."""
+    pids: dict[str, list[int]] = {}
     for path in sorted((state_dir / "run").glob("*.pid")):
         name = path.stem
-        if name in ("worker", "gateway") or name.startswith("fn-"):
+        if name in ("worker", "gateway") or name.startswith(("fn-", "worker-")):
             if pid := read_pid(path):
-                pids[name] = [pid]
+                pids.setdefault("worker" if name.startswith("worker") else name, []).append(pid)
     return pids
 
 

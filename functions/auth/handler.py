@@ -40,17 +40,25 @@ def _client_ip(request: Request[Any, Any, Any], settings: AuthSettings) -> str:
                      request.headers.get("x-forwarded-for"), settings.trusted_proxy_hops)
 
 
-@post("/register", summary="Create an account, its workspace and sign in as its owner", status_code=201)
+@post("/register", summary="Create an account, its workspace and sign in as its owner", status_code=201,
+      description="`refreshTokenDelivery`: `body` (default) or `cookie` (httpOnly cookie only, never in the "
+                  "body). Sets the account's device cookie (see /login).")
 async def register(request: Request[Any, Any, Any], data: JSONBody[RegisterRequest]) -> Response[TokenPair]:
     settings = auth_settings()
     return token_response(await service.register(redis_client(), settings, data, _client_ip(request, settings)),
-                          settings, 201)
+                          settings, 201, signed_in=data.email)
 
 
-@post("/login", summary="Sign in; pick a workspace with tenantId (default: the first joined)", status_code=200)
+@post("/login", summary="Sign in; pick a workspace with tenantId (default: the first joined)", status_code=200,
+      description="`refreshTokenDelivery`: `body` (default: `refreshToken` in the answer) or `cookie` (only in "
+                  "the httpOnly `bokai_refresh` cookie, for browser frontends). A successful sign-in also sets "
+                  "the account's httpOnly device cookie `bokai_device_<account hash>`: sent back at the next "
+                  "sign-in, it keeps this device out of the lockouts that failures from other devices or "
+                  "addresses cause (OWASP device cookies); keep it like any cookie.")
 async def login(request: Request[Any, Any, Any], data: JSONBody[LoginRequest]) -> Response[TokenPair]:
     settings = auth_settings()
-    return token_response(await service.login(redis_client(), settings, data, _client_ip(request, settings)), settings)
+    return token_response(await service.login(redis_client(), settings, data, _client_ip(request, settings),
+                                              request.cookies), settings, signed_in=data.email)
 
 
 @post("/switch-tenant", summary="New tokens for another workspace of the caller", status_code=200)
@@ -60,13 +68,16 @@ async def switch_tenant(principal: Caller, data: JSONBody[SwitchTenantRequest]) 
 
 
 @post("/refresh", summary="Trade a refresh token for new tokens (each refresh token works once)",
-      status_code=200)
+      status_code=200,
+      description="The token from `refreshToken` in the body or, if the body has none, the `bokai_refresh` "
+                  "cookie. The next one travels the way the session chose at sign-in; one that came in the "
+                  "cookie is answered in the cookie only.")
 async def refresh(request: Request[Any, Any, Any], data: JSONBody[RefreshRequest]) -> Response[TokenPair]:
     settings = auth_settings()
-    token = refresh_token_from(request, data.refresh_token, settings)
+    token, from_cookie = refresh_token_from(request, data.refresh_token, settings)
     if token is None:
         raise BadRequest("Send the refresh token as refreshToken in the body (or sign in again).")
-    return token_response(await service.refresh(redis_client(), settings, token), settings)
+    return token_response(await service.refresh(redis_client(), settings, token, from_cookie=from_cookie), settings)
 
 
 @post("/logout", summary="End this session: the access token and its refresh tokens stop working",
@@ -107,8 +118,9 @@ async def revoke_invite(principal: Caller, invite_id: FromPath[UUID]) -> None:
       status_code=200)
 async def accept_invite(request: Request[Any, Any, Any], data: JSONBody[AcceptInviteRequest]) -> Response[TokenPair]:
     settings = auth_settings()
-    return token_response(await invites.accept_invite(redis_client(), settings, data.token, data.password,
-                                                      _client_ip(request, settings)), settings)
+    return token_response(await invites.accept_invite(
+        redis_client(), settings, data.token, data.password, _client_ip(request, settings),
+        delivery=data.refresh_token_delivery, cookies=request.cookies), settings)
 
 
 @get("/members", summary="Members of the current workspace", guards=[requires("read")])

@@ -94,6 +94,8 @@ async def olx_callback(code: FromQuery[str | None] = None,
 async def create_email(principal: Caller, data: JSONBody[EmailAccountRequest]) -> EmailAccountCreated:
     try:
         return await service.create_email_account(principal.tenant_id, data)
+    except service.InvalidField as problem:
+        raise InvalidInput(problem.field, str(problem)) from None
     except service.AlreadyConnected:
         raise Conflict(detail="This sender address is already connected.") from None
 
@@ -101,7 +103,10 @@ async def create_email(principal: Caller, data: JSONBody[EmailAccountRequest]) -
 @post("/generic", summary="Add your own shop's channel; returns the webhook secret once", status_code=201,
       guards=[requires("admin")])
 async def create_generic(principal: Caller, data: JSONBody[GenericAccountRequest]) -> GenericAccountCreated:
-    return await service.create_generic_account(principal.tenant_id, data)
+    try:
+        return await service.create_generic_account(principal.tenant_id, data)
+    except service.InvalidField as problem:
+        raise InvalidInput(problem.field, str(problem)) from None
 
 
 @post("/amazon", summary="Connect an Amazon shop: an e-mail channel bound to Amazon (relay aliases, authorised "
@@ -109,6 +114,8 @@ async def create_generic(principal: Caller, data: JSONBody[GenericAccountRequest
 async def create_amazon(principal: Caller, data: JSONBody[AmazonAccountRequest]) -> AmazonAccountCreated:
     try:
         return await service.create_amazon_account(principal.tenant_id, data)
+    except service.InvalidField as problem:
+        raise InvalidInput(problem.field, str(problem)) from None
     except service.AlreadyConnected:
         raise Conflict(detail="This sender address is already connected.") from None
 

@@ -8,22 +8,25 @@ Routes (no JWT: each authenticates its caller itself):
 - ``GET|POST /emag/{tenantId}/{channelAccountId}?order_id=..&token=..`` — eMAG order callbacks (order
   context only: eMAG offers no messaging API).
 - ``POST /billing`` — the payment system's signed subscription events (shared/billing/webhook.py).
-A duplicate delivery is answered 202 with ``duplicate: true`` and does nothing.
+A duplicate delivery is answered 202 with ``duplicate: true`` and does nothing. Failed calls are
+throttled per channel, never per caller address (shared/inbox/throttle.py); the channel routes read
+their body only once the caller got past everything checkable without it.
 """
 
-from typing import Any
+from collections.abc import Awaitable
 
-from litestar import Request, Response, route
+from litestar import Request, route
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.status_codes import HTTP_202_ACCEPTED
 
+from shared.auth.errors import TooManyAttempts
 from shared.auth.settings import auth_settings
+from shared.auth.throttle import AddressThrottle
 from shared.billing import subscriptions as billing_subscriptions
 from shared.billing import webhook as billing_webhook
-from shared.auth.throttle import client_ip, webhook_failure_throttle
 from shared.http.app import make_function_app
-from shared.http.input_guard import JSON_BODY
+from shared.http.input_guard import JSON_BODY, READ_ON_DEMAND
 from shared.inbox import service
 from shared.inbox.schemas import Accepted
 from shared.inbox.signing import ReplayedRequest
@@ -52,24 +55,18 @@ def _no_channel() -> NotFoundException:
     return NotFoundException(detail="No such channel.")
 
 
-async def _guarded(request: Request, receive: Any) -> Accepted:
-    # Unauthenticated callers that keep failing (guessing secrets or channel ids) get a 429 per address.
-    settings = auth_settings()
-    throttle = webhook_failure_throttle(redis_client(), settings, client_ip(
-        request.client.host if request.client else None, request.headers.get("x-forwarded-for"),
-        settings.trusted_proxy_hops))
+THROTTLED = "Too many failed calls for this channel. Try again in {minutes} min."
+
+
+async def _answered(receiving: Awaitable[Accepted]) -> Accepted:
     try:
-        await throttle.check()
-    except HTTPException:
-        receive.close()
-        raise
-    try:
-        return await receive
+        return await receiving
+    except service.Throttled as throttled:
+        seconds = throttled.retry_after_seconds
+        raise TooManyAttempts(seconds, detail=THROTTLED.format(minutes=max(1, -(-seconds // 60)))) from None
     except service.UnknownChannel:
-        await throttle.hit()
         raise _no_channel() from None
     except service.Unauthorized:
-        await throttle.hit()
         raise Unauthorized(detail="The request is not signed or authenticated for this channel.") from None
     except service.Malformed as problem:
         raise BadRequest(detail=str(problem)) from None
@@ -79,21 +76,19 @@ async def _guarded(request: Request, receive: Any) -> Accepted:
 
 
 @route("/channels/{tenant_id:str}/{channel_account_id:str}/messages", http_method=["POST"],
-       status_code=HTTP_202_ACCEPTED, request_max_body_size=MAX_JSON_BYTES, opt=JSON_BODY,
+       status_code=HTTP_202_ACCEPTED, request_max_body_size=MAX_JSON_BYTES, opt={**JSON_BODY, **READ_ON_DEMAND},
        summary="A customer message from a shop or site chat (HMAC-signed JSON)")
 async def generic_message(request: Request, tenant_id: FromPath[str], channel_account_id: FromPath[str]) -> Accepted:
-    body = await request.body()
-    return await _guarded(request, service.receive_generic(
+    return await _answered(service.receive_generic(
         tenant_id, channel_account_id, request.headers.get("x-bokai-timestamp"),
-        request.headers.get("x-bokai-signature"), body))
+        request.headers.get("x-bokai-signature"), request.body))
 
 
 @route("/email/{tenant_id:str}/{channel_account_id:str}", http_method=["POST"], status_code=HTTP_202_ACCEPTED,
-       request_max_body_size=MAX_EMAIL_BYTES, summary="An inbound email as raw RFC 822 MIME")
+       request_max_body_size=MAX_EMAIL_BYTES, opt=READ_ON_DEMAND, summary="An inbound email as raw RFC 822 MIME")
 async def inbound_email(request: Request, tenant_id: FromPath[str], channel_account_id: FromPath[str]) -> Accepted:
-    body = await request.body()
-    return await _guarded(request, service.receive_email(tenant_id, channel_account_id,
-                                                request.headers.get("authorization"), body))
+    return await _answered(service.receive_email(tenant_id, channel_account_id,
+                                                 request.headers.get("authorization"), request.body))
 
 
 @route("/minio", http_method=["POST"], status_code=HTTP_202_ACCEPTED, request_max_body_size=MAX_JSON_BYTES,
@@ -108,14 +103,13 @@ async def minio_notification(request: Request) -> Accepted:
 
 
 @route("/emag/{tenant_id:str}/{channel_account_id:str}", http_method=["GET", "POST"],
-       status_code=HTTP_202_ACCEPTED, request_max_body_size=MAX_JSON_BYTES,
+       status_code=HTTP_202_ACCEPTED, request_max_body_size=MAX_JSON_BYTES, opt=READ_ON_DEMAND,
        summary="eMAG order callback (recorded as order context)")
 async def emag_callback(request: Request, tenant_id: FromPath[str], channel_account_id: FromPath[str],
                         order_id: FromQuery[str | None] = None, token: FromQuery[str | None] = None) -> Accepted:
-    body = await request.body()
-    return await _guarded(request, service.receive_emag(
+    return await _answered(service.receive_emag(
         tenant_id, channel_account_id, token or request.headers.get("x-bokai-token"), order_id,
-        request.method, dict(request.query_params), body))
+        request.method, dict(request.query_params), request.body))
 
 
 class NotConfigured(HTTPException):
@@ -125,18 +119,21 @@ class NotConfigured(HTTPException):
 @route("/billing", http_method=["POST"], status_code=HTTP_202_ACCEPTED, request_max_body_size=MAX_JSON_BYTES,
        opt=JSON_BODY, summary="The payment system sets a seller's plan and subscription status (HMAC-signed JSON)")
 async def billing_event(request: Request) -> billing_subscriptions.Outcome:
+    # Counted per credential, like the channels: the payment system posts from addresses it shares
+    # with its other customers, and a correctly signed event is never refused for others' failures.
     settings = auth_settings()
-    throttle = webhook_failure_throttle(redis_client(), settings, client_ip(
-        request.client.host if request.client else None, request.headers.get("x-forwarded-for"),
-        settings.trusted_proxy_hops))
-    await throttle.check()
+    failures = AddressThrottle(redis_client(), "webhook-failures-billing", "billing",
+                               limit=settings.webhook_max_failures_per_channel,
+                               window_seconds=settings.webhook_failure_window_seconds,
+                               detail="Too many failed billing webhook calls. Try again in {minutes} min.")
     try:
         return await billing_webhook.receive(request.headers.get("x-bokai-timestamp"),
                                              request.headers.get("x-bokai-signature"), await request.body())
     except billing_webhook.NotConfigured:
         raise NotConfigured(detail="Billing webhooks are not configured (secret billing-webhook-secret).") from None
     except billing_webhook.InvalidSignature:
-        await throttle.hit()
+        await failures.check()
+        await failures.hit()
         raise Unauthorized(detail="The request is not signed with the billing webhook secret, or too old.") from None
     except billing_webhook.Malformed as problem:
         raise BadRequest(detail=str(problem)) from None

@@ -70,15 +70,36 @@ bootstrap_stores() {
   ok "bucket and vector collection ready"
 }
 
-worker_ready() { [[ -f "$RUN_DIR/worker.ready" ]] && pid_alive worker; }
+# One worker per priority class (shared/queue_classes.py), each consuming only its class's queues:
+# a backlog of bulk work never holds the threads a live customer message needs.
+WORKER_CLASSES="live reply bulk"
+
+class_worker_ready() { [[ -f "$RUN_DIR/worker-$1.ready" ]] && pid_alive "worker-$1"; }
+
+worker_ready() {
+  local c
+  for c in $WORKER_CLASSES; do class_worker_ready "$c" || return 1; done
+}
 
 start_worker() {
-  if pid_alive worker; then ok "worker already running"; return 0; fi
-  rm -f "$RUN_DIR/worker.ready"
-  (cd "$ROOT_DIR" && export_env && WORKER_READY_FILE="$RUN_DIR/worker.ready" \
-    spawn worker "$ROOT_DIR/.venv/bin/dramatiq" shared.worker --processes 1 --threads 4)
-  wait_ready worker 60 worker_ready
-  ok "dramatiq worker (queues: $(cat "$RUN_DIR/worker.ready"))"
+  if worker_ready; then ok "workers already running ($WORKER_CLASSES)"; return 0; fi
+  stop_pid worker  # a single all-queue worker of an older checkout: its class workers replace it
+  local c
+  for c in $WORKER_CLASSES; do
+    pid_alive "worker-$c" && continue
+    rm -f "$RUN_DIR/worker-$c.ready"
+    (cd "$ROOT_DIR" && export_env && WORKER_READY_FILE="$RUN_DIR/worker-$c.ready" \
+      spawn "worker-$c" "$ROOT_DIR/.venv/bin/dramatiq" shared.worker --processes 1 \
+        $("$(app_python)" -m shared.queue_classes args "$c"))
+  done
+  for c in $WORKER_CLASSES; do wait_ready "worker-$c" 90 class_worker_ready "$c"; done
+  for c in $WORKER_CLASSES; do ok "dramatiq worker $c (queues: $(cat "$RUN_DIR/worker-$c.ready"))"; done
+}
+
+stop_worker() {
+  local c
+  stop_pid worker
+  for c in $WORKER_CLASSES; do stop_pid "worker-$c"; done
 }
 
 gateway_ready() { http_ok "http://$BIND_HOST:$GATEWAY_PORT/healthz"; }

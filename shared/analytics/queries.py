@@ -55,8 +55,9 @@ _PER_CONVERSATION = _CONVERSATIONS + """
                             AND m.meta ? 'editedByUserId' AND m.sender_type = 'bot') AS approved_edited,
            count(*) FILTER (WHERE m.status = 'discarded' AND m.sender_type = 'bot') AS discarded,
            count(*) FILTER (WHERE m.status = 'draft' AND m.sender_type = 'bot') AS pending,
-           count(*) FILTER (WHERE m.direction = 'outbound' AND m.sender_type = 'bot'
-                            AND m.status NOT IN ('draft', 'discarded')
+           -- Delivered only: an autopilot reply that failed (or ended "delivery uncertain", also
+           -- 'failed') never reached the customer, and one still queued or sending has not yet.
+           count(*) FILTER (WHERE m.direction = 'outbound' AND m.sender_type = 'bot' AND m.status = 'sent'
                             AND NOT m.meta ? 'approvedByUserId') AS sent_by_autopilot
       FROM convs c LEFT JOIN messages m ON m.conversation_id = c.id AND m.tenant_id = $1
      GROUP BY c.id, c.status

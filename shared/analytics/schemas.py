@@ -45,7 +45,7 @@ class Drafts(_View):
     approved_edited: int
     discarded: int
     pending: int  # still a draft
-    sent_by_autopilot: int  # never a draft: the AI sent it on its own
+    sent_by_autopilot: int  # never a draft: the AI sent it on its own, and it was delivered
 
 
 class Cost(_View):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -18,6 +19,7 @@ import msgspec
 from redis.asyncio import Redis
 
 from shared.accounts.tables import Membership, User
+from shared.auth import devices
 from shared.auth.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from shared.auth.live_roles import remember_role
 from shared.auth.passwords import hash_password, verify_password
@@ -25,7 +27,13 @@ from shared.auth.permissions import permissions_for
 from shared.auth.principal import Principal
 from shared.auth.queries import find_user_by_email, user_tenant
 from shared.auth.schemas import InviteCreated, InviteRequest, InviteView, TokenPair
-from shared.auth.service import DUPLICATE_EMAIL, check_new_password, normalise_email, open_session
+from shared.auth.service import (
+    DUPLICATE_EMAIL,
+    check_new_password,
+    normalise_email,
+    open_session,
+    wants_cookie,
+)
 from shared.auth.settings import AuthSettings
 from shared.auth.throttle import LoginThrottle
 from shared.tenancy.db import tenant_tx, tx_connection
@@ -156,9 +164,11 @@ async def _creator_role(invite: Invite) -> str | None:
 
 
 async def accept_invite(redis: Redis, settings: AuthSettings, token: str, password: str,
-                        client_ip: str) -> TokenPair:
+                        client_ip: str, *, delivery: str = "body",
+                        cookies: Mapping[str, str] | None = None) -> TokenPair:
     """Join the inviting workspace: an existing account proves itself with its password,
-    a new one is created with this password."""
+    a new one is created with this password. ``delivery``/``cookies`` as for login."""
+    cookie = wants_cookie(settings, delivery)
     raw = await redis.get(_token_key(hashlib.sha256(token.encode()).hexdigest()))
     if raw is None:
         raise NotFound(detail=INVITE_INVALID)
@@ -169,7 +179,8 @@ async def accept_invite(redis: Redis, settings: AuthSettings, token: str, passwo
     found = await find_user_by_email(invite.email)
     if found is not None:
         # Same throttle as login: an invite link must not become a way to guess a password.
-        throttle = LoginThrottle(redis, settings, email=invite.email, client_ip=client_ip)
+        throttle = LoginThrottle(redis, settings, email=invite.email, client_ip=client_ip,
+                                 device=devices.known_device(settings, invite.email, cookies or {}))
         await throttle.check()
         if not await verify_password(found[1], password):
             await throttle.record_failure()
@@ -194,4 +205,4 @@ async def accept_invite(redis: Redis, settings: AuthSettings, token: str, passwo
     # A member removed earlier and invited back must not meet their cached "not a member".
     await remember_role(redis, tenant_id, user_id, invite.role)
     assert tenant is not None
-    return await open_session(redis, settings, user_id, tenant)
+    return await open_session(redis, settings, user_id, tenant, cookie=cookie)

@@ -7,11 +7,16 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 import msgspec
-from msgspec import Meta
+from msgspec import UNSET, Meta, UnsetType
 
 Email = Annotated[str, Meta(max_length=320, description="Email address", examples=["anna@sklep.pl"])]
 Password = Annotated[str, Meta(max_length=1024, description="At least 10 characters, not a common password")]
 AssignableRole = Literal["owner", "admin", "member"]
+RefreshTokenDelivery = Annotated[Literal["body", "cookie"], Meta(description=(
+    "Where this session's refresh token travels. `body` (default; mobile and API clients): in "
+    "`refreshToken` of every token answer. `cookie` (browser frontends; needs AUTH_REFRESH_COOKIE): only "
+    "in an httpOnly Secure cookie, never in a body, so a script on the page cannot read it. Kept for the "
+    "whole session: refresh and switch-tenant answer the same way."))]
 
 
 class Body(msgspec.Struct, rename="camel", forbid_unknown_fields=False, kw_only=True):
@@ -22,12 +27,14 @@ class RegisterRequest(Body):
     email: Email
     password: Password
     company_name: Annotated[str, Meta(min_length=1, max_length=255, examples=["Sklep Łódź"])]
+    refresh_token_delivery: RefreshTokenDelivery = "body"
 
 
 class LoginRequest(Body):
     email: Email
     password: Password
     tenant_id: UUID | None = None  # default: the workspace the user joined first
+    refresh_token_delivery: RefreshTokenDelivery = "body"
 
 
 class SwitchTenantRequest(Body):
@@ -47,6 +54,7 @@ class InviteRequest(Body):
 class AcceptInviteRequest(Body):
     token: Annotated[str, Meta(min_length=1, max_length=200)]
     password: Password
+    refresh_token_delivery: RefreshTokenDelivery = "body"
 
 
 class ChangeRoleRequest(Body):
@@ -66,12 +74,15 @@ class UserView(Body):
     email: str
 
 
-class TokenPair(Body):
+class TokenPair(Body, kw_only=True):
     access_token: str
-    refresh_token: str
+    # Absent when the session keeps its refresh token in the httpOnly cookie ("refreshTokenDelivery": "cookie").
+    refresh_token: Annotated[str, Meta(description="Only for sessions whose refresh token travels in the "
+                                                   "body; absent in cookie mode.")] | UnsetType = UNSET
     expires_in: int
     tenant: TenantView
     token_type: str = "Bearer"
+    refresh_token_delivery: Literal["body", "cookie"] = "body"  # where this session's refresh token is
 
 
 class MeResponse(Body):

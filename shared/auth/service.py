@@ -7,12 +7,14 @@ import re
 import secrets
 import time
 import uuid
+from collections.abc import Mapping
 from uuid import UUID
 
 import asyncpg
 from redis.asyncio import Redis
 
 from shared.accounts.tables import Membership, Tenant, User
+from shared.auth import devices
 from shared.auth.errors import BAD_CREDENTIALS, Conflict, Forbidden, InvalidInput, Unauthenticated
 from shared.auth.passwords import hash_password, password_problem, verify_password
 from shared.auth.permissions import permissions_for
@@ -29,8 +31,10 @@ from shared.auth.schemas import (
 from shared.auth.sessions import (
     RefreshRejected,
     end_session,
+    keep_in_cookie,
     revoke_access_token,
     rotate_refresh_token,
+    session_record,
     start_session,
 )
 from shared.auth.settings import AuthSettings
@@ -44,6 +48,15 @@ logger = logging.getLogger("bokai.auth")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 NOT_A_MEMBER = "You are not a member of that workspace."
 DUPLICATE_EMAIL = "An account with this email already exists. Sign in instead, or ask to be invited."
+
+
+def wants_cookie(settings: AuthSettings, delivery: str) -> bool:
+    if delivery != "cookie":
+        return False
+    if not settings.refresh_cookie:
+        raise InvalidInput("refreshTokenDelivery", "This deployment does not issue refresh-token cookies "
+                                                   "(AUTH_REFRESH_COOKIE); use \"body\".")
+    return True
 
 
 def normalise_email(raw: str) -> str:
@@ -60,20 +73,24 @@ def check_new_password(password: str) -> None:
 
 
 def token_pair(settings: AuthSettings, user_id: UUID, tenant: TenantView, session_id: str,
-               refresh_token: str) -> TokenPair:
+               refresh_token: str, cookie: bool = False) -> TokenPair:
+    """Always with the refresh token: in cookie mode the answer moves it into the cookie
+    (shared/auth/cookies.py)."""
     access, _ = issue_access_token(
         settings, user_id=str(user_id), tenant_id=str(tenant.id), role=tenant.role,
         permissions=permissions_for(tenant.role), session_id=session_id,
         subscription=tenant.subscription_status,
     )
     return TokenPair(access_token=access, refresh_token=refresh_token,
-                     expires_in=settings.access_ttl_seconds, tenant=tenant)
+                     expires_in=settings.access_ttl_seconds, tenant=tenant,
+                     refresh_token_delivery="cookie" if cookie else "body")
 
 
-async def open_session(redis: Redis, settings: AuthSettings, user_id: UUID, tenant: TenantView) -> TokenPair:
+async def open_session(redis: Redis, settings: AuthSettings, user_id: UUID, tenant: TenantView, *,
+                       cookie: bool = False) -> TokenPair:
     session, refresh = await start_session(redis, user_id=str(user_id), tenant_id=str(tenant.id),
-                                           ttl_seconds=settings.refresh_ttl_seconds)
-    return token_pair(settings, user_id, tenant, session.family_id, refresh)
+                                           ttl_seconds=settings.refresh_ttl_seconds, cookie=cookie)
+    return token_pair(settings, user_id, tenant, session.family_id, refresh, cookie)
 
 
 async def _insert_tenant(tenant_id: UUID, company_name: str) -> str:
@@ -94,6 +111,7 @@ async def _insert_tenant(tenant_id: UUID, company_name: str) -> str:
 async def register(redis: Redis, settings: AuthSettings, body: RegisterRequest,
                    client_ip: str | None = None) -> TokenPair:
     """``client_ip``: the HTTP caller's address, throttled per address (operator tools pass none)."""
+    cookie = wants_cookie(settings, body.refresh_token_delivery)
     if client_ip is not None:
         # Every attempt counts (a duplicate email answers 409, so attempts could enumerate accounts).
         throttle = registration_throttle(redis, settings, client_ip)
@@ -116,12 +134,16 @@ async def register(redis: Redis, settings: AuthSettings, body: RegisterRequest,
         tenant = await user_tenant(user_id, tenant_id)
     assert tenant is not None
     logger.info("registered tenant %s", tenant_id)
-    return await open_session(redis, settings, user_id, tenant)
+    return await open_session(redis, settings, user_id, tenant, cookie=cookie)
 
 
-async def login(redis: Redis, settings: AuthSettings, body: LoginRequest, client_ip: str) -> TokenPair:
+async def login(redis: Redis, settings: AuthSettings, body: LoginRequest, client_ip: str,
+                cookies: Mapping[str, str] | None = None) -> TokenPair:
+    """``cookies``: the request's cookies, where a device cookie of this account may be."""
     email = body.email.strip().lower()
-    throttle = LoginThrottle(redis, settings, email=email, client_ip=client_ip)
+    cookie = wants_cookie(settings, body.refresh_token_delivery)
+    throttle = LoginThrottle(redis, settings, email=email, client_ip=client_ip,
+                             device=devices.known_device(settings, email, cookies or {}))
     await throttle.check()
     found = await find_user_by_email(email)
     # Unknown emails verify against a dummy hash: same answer, similar time, no account enumeration.
@@ -138,7 +160,7 @@ async def login(redis: Redis, settings: AuthSettings, body: LoginRequest, client
             raise Forbidden(detail=NOT_A_MEMBER)
     if not tenants:
         raise Forbidden(detail="Your account is not part of any workspace. Ask an owner to invite you.")
-    return await open_session(redis, settings, user_id, tenants[0])
+    return await open_session(redis, settings, user_id, tenants[0], cookie=cookie)
 
 
 async def end_current_session(redis: Redis, principal: Principal) -> None:
@@ -152,13 +174,19 @@ async def switch_tenant(redis: Redis, settings: AuthSettings, principal: Princip
         tenant = await user_tenant(principal.user_id, tenant_id)
     if tenant is None:
         raise Forbidden(detail=NOT_A_MEMBER)
+    # A cookie session stays one: a script holding the access token must not get a refresh token here.
+    current = await session_record(redis, principal.session_id)
     # One session per workspace choice: the old tokens stop working once the new ones exist.
-    pair = await open_session(redis, settings, principal.user_id, tenant)
+    pair = await open_session(redis, settings, principal.user_id, tenant,
+                              cookie=current is not None and current.cookie)
     await end_current_session(redis, principal)
     return pair
 
 
-async def refresh(redis: Redis, settings: AuthSettings, refresh_token: str) -> TokenPair:
+async def refresh(redis: Redis, settings: AuthSettings, refresh_token: str, *,
+                  from_cookie: bool = False) -> TokenPair:
+    """``from_cookie``: the token came in the httpOnly cookie, so the next one goes there too, never
+    into the body — whatever the session was started with."""
     try:
         session, next_token = await rotate_refresh_token(redis, refresh_token, settings.refresh_ttl_seconds)
     except RefreshRejected as exc:
@@ -174,7 +202,9 @@ async def refresh(redis: Redis, settings: AuthSettings, refresh_token: str) -> T
     if tenant is None:
         await end_session(redis, session.family_id)
         raise Unauthenticated("You no longer have access to this workspace. Please sign in again.")
-    return token_pair(settings, user_id, tenant, session.family_id, next_token)
+    if from_cookie:
+        session = await keep_in_cookie(redis, session)
+    return token_pair(settings, user_id, tenant, session.family_id, next_token, session.cookie)
 
 
 async def me(principal: Principal) -> MeResponse:

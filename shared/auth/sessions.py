@@ -33,6 +33,9 @@ class Session(msgspec.Struct, frozen=True):
     family_id: str
     user_id: str
     tenant_id: str
+    # The refresh token travels only in the httpOnly cookie: never put it in a response body
+    # (shared/auth/cookies.py). Default for records written before the field existed.
+    cookie: bool = False
 
 
 class RefreshRejected(Exception):
@@ -51,8 +54,9 @@ async def _new_refresh_token(redis: Redis, family_id: str, ttl_seconds: int) -> 
     return token
 
 
-async def start_session(redis: Redis, *, user_id: str, tenant_id: str, ttl_seconds: int) -> tuple[Session, str]:
-    session = Session(family_id=secrets.token_urlsafe(16), user_id=user_id, tenant_id=tenant_id)
+async def start_session(redis: Redis, *, user_id: str, tenant_id: str, ttl_seconds: int,
+                        cookie: bool = False) -> tuple[Session, str]:
+    session = Session(family_id=secrets.token_urlsafe(16), user_id=user_id, tenant_id=tenant_id, cookie=cookie)
     index = TenantKeys(redis, tenant_id).key(_sessions_name(user_id))
     async with redis.pipeline(transaction=True) as pipe:
         pipe.set(_FAMILY + session.family_id, msgspec.json.encode(session), ex=ttl_seconds)
@@ -91,6 +95,20 @@ async def rotate_refresh_token(redis: Redis, token: str, ttl_seconds: int) -> tu
         raise RefreshRejected(reused=False)
     await redis.expire(_FAMILY + family_id, ttl_seconds)
     return msgspec.json.decode(raw, type=Session), await _new_refresh_token(redis, family_id, ttl_seconds)
+
+
+async def session_record(redis: Redis, family_id: str) -> Session | None:
+    raw = await redis.get(_FAMILY + family_id) if family_id else None
+    return None if raw is None else msgspec.json.decode(raw, type=Session)
+
+
+async def keep_in_cookie(redis: Redis, session: Session) -> Session:
+    """From now on this session's refresh token travels in the cookie only (it arrived in one)."""
+    if session.cookie:
+        return session
+    marked = msgspec.structs.replace(session, cookie=True)
+    await redis.set(_FAMILY + session.family_id, msgspec.json.encode(marked), keepttl=True, xx=True)
+    return marked
 
 
 async def end_session(redis: Redis, family_id: str) -> None:

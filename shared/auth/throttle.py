@@ -1,11 +1,15 @@
 """Throttles in Redis: sign-in failures, registrations and unauthenticated webhook failures.
 
-Sign-in failures are counted per (email, client address), so someone guessing a seller's password
-from their own address locks only that address out — never the owner signing in from theirs. Across
-all addresses an account gets a slower back-off instead of a lockout: past
-``login_free_failures_per_email`` failures in the window, each attempt must wait a delay doubling per
-further failure, capped at ``login_backoff_max_seconds`` (a botnet gets ~1 guess a minute, the owner
-waits at most that long). Keys carry hashes, never raw emails or addresses.
+Sign-in follows OWASP's device-cookie scheme. A client presenting a valid device cookie for the
+account (it signed in there before: shared/auth/devices.py) is throttled by that device's own
+failures only — ``login_max_failures_per_device`` in the window lock that one cookie — so failures
+from anywhere else never keep the owner's known device out. Every other client is untrusted, and
+untrusted failures are counted per account and per address: per (email, client address), so someone
+guessing a seller's password from their own address locks only that address out; across all
+addresses the account gets a slower back-off instead of a lockout: past
+``login_free_failures_per_email`` failures in the window, each untrusted attempt must wait a delay
+doubling per further failure, capped at ``login_backoff_max_seconds``. Keys carry hashes, never raw
+emails, addresses or device nonces.
 """
 
 from __future__ import annotations
@@ -65,10 +69,15 @@ class AddressThrottle:
 
 
 class LoginThrottle:
-    def __init__(self, redis: Redis, settings: AuthSettings, *, email: str, client_ip: str) -> None:
+    def __init__(self, redis: Redis, settings: AuthSettings, *, email: str, client_ip: str,
+                 device: str | None = None) -> None:
+        """``device``: the nonce of the client's valid device cookie for this email, None if untrusted."""
         window = settings.login_failure_window_seconds
         self._redis = redis
         self._settings = settings
+        self._device = None if device is None else AddressThrottle(
+            redis, "login-device", device, limit=settings.login_max_failures_per_device, window_seconds=window,
+            detail="Too many failed sign-ins on this device. Try again in {minutes} min.")
         self._pair = AddressThrottle(redis, "login-email-address", f"{email.lower()}|{client_ip}",
                                      limit=settings.login_max_failures_per_email_and_address, window_seconds=window)
         self._address = AddressThrottle(redis, "login-address", client_ip,
@@ -77,6 +86,11 @@ class LoginThrottle:
 
     async def check(self) -> None:
         """Raise TooManyAttempts (429 + Retry-After) for this address, or while the account backs off."""
+        if self._device is not None:
+            # A known device answers for its own failures only: nothing an attacker does elsewhere,
+            # even from the same address, reaches it.
+            await self._device.check()
+            return
         await self._pair.check()
         await self._address.check()
         failures, last = await self._redis.hmget(self._account, "failures", "last")
@@ -93,6 +107,9 @@ class LoginThrottle:
         return min(2 ** min(extra - 1, 16), self._settings.login_backoff_max_seconds)
 
     async def record_failure(self) -> None:
+        if self._device is not None:
+            await self._device.hit()
+            return
         await self._pair.hit()
         await self._address.hit()
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -106,6 +123,10 @@ class LoginThrottle:
                            self._account.rsplit(":", 1)[-1][:12], failures)
 
     async def record_success(self) -> None:
+        if self._device is not None:
+            # Only this device's count: an attacker behind the owner's address keeps their lockout.
+            await self._device.clear()
+            return
         # Only this address's count for this account resets: one good login must not clear an
         # address spraying others, nor the account's back-off against a botnet.
         await self._pair.clear()
@@ -128,6 +149,9 @@ def registration_throttle(redis: Redis, settings: AuthSettings, client_ip: str) 
 
 
 def webhook_failure_throttle(redis: Redis, settings: AuthSettings, client_ip: str) -> AddressThrottle:
+    """Per address: no webhook route uses it since issue 22 (a shared forwarding address let one sender
+    shut out every other; shared/inbox/throttle.py counts per channel). Kept because
+    bench/webhook_ingest.py still times it; remove the two together."""
     return AddressThrottle(redis, "webhook-failures-address", client_ip,
                            limit=settings.webhook_max_failures_per_ip,
                            window_seconds=settings.webhook_failure_window_seconds,

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import random
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from json import loads as json_loads
 from typing import Any
 
@@ -21,6 +18,7 @@ import httpx2
 import msgspec
 
 from shared.channels.errors import PlatformRejected, PlatformUnavailable, RateLimited, TokenRejected
+from shared.infra.retry_policy import parse_retry_after
 
 logger = logging.getLogger("bokai.channels.http")
 
@@ -29,25 +27,8 @@ MAX_WAIT_SECONDS = 10.0
 
 
 def retry_after_seconds(response: httpx2.Response) -> float | None:
-    """The wait a 429/503 asks for (RFC 9110: delay-seconds or an HTTP-date), None if absent or garbled.
-
-    The one Retry-After reader for every peer we call (marketplace APIs, sellers' callback URLs).
-    """
-    value = response.headers.get("retry-after", "").strip()
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-        return max(0.0, seconds) if math.isfinite(seconds) else None
-    except ValueError:
-        pass
-    try:
-        at = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if at.tzinfo is None:  # RFC 9110 dates are GMT; a date without a zone is read as such
-        at = at.replace(tzinfo=timezone.utc)
-    return max(0.0, (at - datetime.now(timezone.utc)).total_seconds())
+    """The wait a 429/503 asks for, None if absent or garbled (the one reader: shared.infra.retry_policy)."""
+    return parse_retry_after(response.headers.get("retry-after"))
 
 
 class PlatformClient:

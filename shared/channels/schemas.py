@@ -11,7 +11,8 @@ import msgspec
 from shared.ops.channel_health import ChannelHealth
 
 Email = Annotated[str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
-Host = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9.-]+$", min_length=1, max_length=253)]
+# Shape only; the service checks the name as IDNA and stores its A-labels (shared/channels/hostnames.py).
+Host = Annotated[str, msgspec.Meta(pattern=r"^[^\x00-\x20\x7f/:@\\]+$", min_length=1, max_length=253)]
 HttpsUrl = Annotated[str, msgspec.Meta(pattern=r"^https://[^\s]+$", max_length=500)]
 
 

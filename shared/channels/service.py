@@ -5,6 +5,8 @@ from __future__ import annotations
 import secrets
 import time
 import uuid
+from collections.abc import Callable
+from urllib.parse import urlsplit
 from uuid import UUID
 
 import msgspec
@@ -15,6 +17,7 @@ from shared.channels.connection import credentials_from_token, save_connected_ac
 from shared.channels.credentials import CredentialCipher
 from shared.channels.platform_settings import AllegroSettings, OlxSettings  # noqa: F401  (secrets the connect flows read)
 from shared.channels.errors import ConnectionDead, PlatformRejected, TokenRejected
+from shared.channels.hostnames import InvalidHost, ascii_address, ascii_host
 from shared.channels.platform_settings import ChannelsPublicSettings
 from shared.channels.binding import MARKETPLACE_ACCOUNT_KEY, MARKETPLACE_KEY, binding_of
 from shared.channels.schemas import (AccountView, AmazonAccountCreated, AmazonAccountRequest, ConnectionTest,
@@ -192,17 +195,37 @@ async def _insert(tenant_id: UUID, account_id: UUID, platform: str, external_id:
     return await get_account(tenant_id, account_id)
 
 
+def _checked(field: str, normalise: Callable[[str], str], value: str) -> str:
+    try:
+        return normalise(value)
+    except InvalidHost as invalid:
+        raise InvalidField(field, str(invalid)) from None
+
+
+def _url_host(url: str) -> str:
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        host = None
+    if not host:
+        raise InvalidHost(f"{url!r} names no host.")
+    return ascii_host(host)
+
+
 async def _create_mailbox(tenant_id: UUID, data: MailboxRequest,
                           extra_settings: dict) -> tuple[AccountView, str]:
-    """Settings/credential keys are the ones shared/channels/email and shared/inbox read."""
-    address = data.sender_address.lower()
+    """Settings/credential keys are the ones shared/channels/email and shared/inbox read. Names are stored as
+    A-labels: SMTP without SMTPUTF8, the resolver and TLS take nothing else."""
+    address = _checked("senderAddress", ascii_address, data.sender_address)
+    smtp_host = _checked("smtpHost", ascii_host, data.smtp_host)
+    imap_host = data.imap_host and _checked("imapHost", ascii_host, data.imap_host)
     token = secrets.token_urlsafe(32)
-    settings = {"fromAddress": address, "fromName": data.display_name, "smtpHost": data.smtp_host,
+    settings = {"fromAddress": address, "fromName": data.display_name, "smtpHost": smtp_host,
                 "smtpPort": data.smtp_port, "smtpUsername": data.smtp_user, "smtpSecurity": data.smtp_security,
                 **extra_settings}
     credentials = {"smtpPassword": data.smtp_password, "inboundToken": token}
-    if data.imap_host:
-        settings.update({"imapHost": data.imap_host, "imapPort": data.imap_port, "imapSecurity": data.imap_security,
+    if imap_host:
+        settings.update({"imapHost": imap_host, "imapPort": data.imap_port, "imapSecurity": data.imap_security,
                          "imapUsername": data.imap_user or data.smtp_user, "sentFolder": data.sent_folder})
         credentials["imapPassword"] = data.imap_password or data.smtp_password
     view = await _insert(tenant_id, uuid.uuid4(), "email", address, data.display_name or address,
@@ -226,7 +249,7 @@ async def create_amazon_account(tenant_id: UUID, data: AmazonAccountRequest) -> 
     relay = f"marketplace.{data.store}"
     inbound = public_url(f"/function/webhooks/email/{tenant_id}/{view.id}")
     return AmazonAccountCreated(account=view, inbound_token=token, inbound_url=inbound, relay_domain=relay,
-                                setup_steps=amazon_setup_steps(data.store, data.sender_address.lower(), inbound))
+                                setup_steps=amazon_setup_steps(data.store, view.external_account_id, inbound))
 
 
 def amazon_setup_steps(store: str, sender: str, inbound_url: str) -> list[str]:
@@ -300,6 +323,7 @@ async def create_emag_account(tenant_id: UUID, data: EmagAccountRequest) -> Emag
 
 
 async def create_generic_account(tenant_id: UUID, data: GenericAccountRequest) -> GenericAccountCreated:
+    _checked("callbackUrl", _url_host, data.callback_url)  # kept as given: httpx2 sends its host as A-labels
     account_id = uuid.uuid4()
     secret = f"whsec_{secrets.token_urlsafe(32)}"
     view = await _insert(tenant_id, account_id, "generic", str(account_id), data.name, {"webhookSecret": secret},

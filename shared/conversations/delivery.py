@@ -9,7 +9,6 @@ the sender is asked to reconcile (`find_delivered`) before anything is sent agai
 from __future__ import annotations
 
 import logging
-import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
@@ -28,6 +27,7 @@ from shared.channels.senders import (
 )
 from shared.events.emit import stage_event
 from shared.infra.postgres import engine
+from shared.infra.retry_policy import retry_delay_ms
 from shared.ops.metrics import DEAD_LETTERS, DELIVERIES
 from shared.outbox.staging import publish
 from shared.settings import Settings, load
@@ -42,6 +42,8 @@ logger = logging.getLogger("bokai.replies")
 class DeliverySettings(Settings, frozen=True, kw_only=True):
     env_prefix: ClassVar[str] = "REPLIES_DELIVERY_"
     max_retries: int = 8
+    # shared.infra.retry_policy: exponential from base (2–4 s, 4–8 s, …) to max, never sooner than the
+    # channel's Retry-After and never later than max.
     backoff_base_ms: int = 2_000
     backoff_max_ms: int = 15 * 60 * 1000
 
@@ -62,11 +64,8 @@ class DeliveryBusy(Exception):
     """Another worker is delivering this reply right now."""
 
 
-def backoff_ms(attempts: int, retry_after: float | None, settings: DeliverySettings) -> int:
-    exponential = min(settings.backoff_max_ms, settings.backoff_base_ms * 2 ** max(0, attempts - 1))
-    # Jitter spreads retries of many replies after one platform outage.
-    delay = int(exponential * random.uniform(0.8, 1.2))
-    return max(delay, int((retry_after or 0) * 1000))
+def _retry_in(attempts: int, retry_after: float | None, settings: DeliverySettings) -> int:
+    return retry_delay_ms(attempts, retry_after, base_ms=settings.backoff_base_ms, max_ms=settings.backoff_max_ms)
 
 
 @asynccontextmanager
@@ -205,7 +204,7 @@ async def deliver(tenant_id: UUID | str, message_id: UUID | str) -> str:
                 except TransientDeliveryError as problem:
                     # Still unknown whether it went out: stay 'sending' so the next try reconciles again.
                     DELIVERIES.labels(reply.platform, "retry").inc()
-                    raise RetryLater(str(problem), backoff_ms(attempts, problem.retry_after, settings)) from None
+                    raise RetryLater(str(problem), _retry_in(attempts, problem.retry_after, settings)) from None
                 if receipt is not None:
                     await _record_sent(reply, receipt)
                     DELIVERIES.labels(reply.platform, "sent_reconciled").inc()
@@ -226,7 +225,7 @@ async def deliver(tenant_id: UUID | str, message_id: UUID | str) -> str:
                                          WHERE id = $1 AND status = 'sending'""",
                           message_id, f"Not delivered yet, retrying: {problem}")
             DELIVERIES.labels(reply.platform, "retry").inc()
-            raise RetryLater(str(problem), backoff_ms(attempts, problem.retry_after, settings)) from None
+            raise RetryLater(str(problem), _retry_in(attempts, problem.retry_after, settings)) from None
         await _record_sent(reply, receipt)
         DELIVERIES.labels(reply.platform, "sent").inc()
         logger.info("reply %s delivered to %s (attempt %d)", message_id, reply.platform, attempts)

@@ -15,13 +15,15 @@ from uuid import UUID
 
 import httpx2
 import msgspec
-from dramatiq.common import compute_backoff
 
 from shared.channels.credentials import CredentialCipher, CredentialsError
+from shared.channels.destinations import Destination
+from shared.channels.pinned import pinned_client
 from shared.events.schemas import Event
 from shared.events.settings import EventWebhookSettings, event_settings
 from shared.events.urls import UnresolvableUrl, UnsafeUrl, check_url
 from shared.http.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, signed_headers
+from shared.infra.retry_policy import parse_retry_after, retry_delay_ms
 from shared.tenancy.db import tenant_tx, tx_connection
 from shared.tenancy.ids import parse_tenant_id
 
@@ -81,10 +83,8 @@ def _signing_secrets(sealed: dict) -> tuple[bytes, ...]:
     return (current, previous.encode()) if previous and time.time() < until else (current,)
 
 
-def backoff_ms(attempts: int, settings: EventWebhookSettings) -> int:
-    _, delay = compute_backoff(max(0, attempts - 1), factor=settings.backoff_base_ms,
-                               max_backoff=settings.backoff_max_ms)
-    return int(delay)
+def _retry_in(attempts: int, retry_after: float | None, settings: EventWebhookSettings) -> int:
+    return retry_delay_ms(attempts, retry_after, base_ms=settings.backoff_base_ms, max_ms=settings.backoff_max_ms)
 
 
 def _json(value):
@@ -135,10 +135,10 @@ def _headers(claimed: _Claimed) -> dict[str, str]:
             "Idempotency-Key": claimed.event_id, **signed}
 
 
-async def _post(claimed: _Claimed, settings: EventWebhookSettings) -> httpx2.Response:
+async def _post(claimed: _Claimed, destination: Destination, settings: EventWebhookSettings) -> httpx2.Response:
     timeout = httpx2.Timeout(settings.timeout_seconds, connect=settings.connect_timeout_seconds)
-    # One client per call: endpoints are many sellers' hosts, and a redirect could lead anywhere.
-    async with httpx2.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+    # One client per call: endpoints are many sellers' hosts. It connects to the addresses just vetted.
+    async with pinned_client(destination, timeout) as client:
         return await client.post(claimed.url, content=claimed.body, headers=_headers(claimed))
 
 
@@ -149,10 +149,9 @@ async def deliver(tenant_id: UUID | str, delivery_id: UUID | str) -> str:
     claimed = await _claim(tenant_id, delivery_id)
     if isinstance(claimed, str):
         return claimed
-    delay = backoff_ms(claimed.attempts, settings)
     try:
-        await check_url(claimed.url, settings)
-        response = await _post(claimed, settings)
+        destination = await check_url(claimed.url, settings)
+        response = await _post(claimed, destination, settings)
     except UnsafeUrl as refused:
         # Checked again at every attempt: a host name may have been pointed at a private address since.
         await _fail_endpoint(tenant_id, delivery_id, str(refused))
@@ -160,6 +159,7 @@ async def deliver(tenant_id: UUID | str, delivery_id: UUID | str) -> str:
     except (UnresolvableUrl, httpx2.HTTPError) as problem:
         reason = str(problem) if isinstance(problem, UnresolvableUrl) else f"no answer ({type(problem).__name__})"
         await _record(tenant_id, _NOT_YET, delivery_id, None, reason)
+        delay = _retry_in(claimed.attempts, None, settings)
         logger.info("event delivery %s: %s; retry in %d ms", delivery_id, reason, delay)
         raise RetryLater(reason, delay) from None
     if 200 <= response.status_code < 300:
@@ -173,6 +173,8 @@ async def deliver(tenant_id: UUID | str, delivery_id: UUID | str) -> str:
         return "delivered"
     reason = f"the endpoint answered HTTP {response.status_code}"
     await _record(tenant_id, _NOT_YET, delivery_id, response.status_code, reason)
+    # A receiver that says when to come back (429, 503) is asked again then, not sooner.
+    delay = _retry_in(claimed.attempts, parse_retry_after(response.headers.get("retry-after")), settings)
     logger.info("event delivery %s: %s; retry in %d ms", delivery_id, reason, delay)
     raise RetryLater(reason, delay)
 

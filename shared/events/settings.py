@@ -15,8 +15,9 @@ class EventWebhookSettings(Settings, frozen=True, kw_only=True):
     connect_timeout_seconds: float = 5.0
     # Short: a slow receiver holds one worker thread of the events queue for at most this long.
     timeout_seconds: float = 10.0
-    # Exponential from base to max (Dramatiq's backoff, jittered to 50–100 %): 5 s, 10 s, … 1 h;
-    # 16 retries span about 3.7–7.4 h before a delivery is failed and its endpoint marked failing.
+    # shared.infra.retry_policy: exponential from base (5–10 s, 10–20 s, …) to max (30–60 min), never
+    # sooner than the receiver's Retry-After, never later than max; 16 retries span about 4–8.5 h before a
+    # delivery is failed and its endpoint marked failing.
     max_retries: int = 16
     backoff_base_ms: int = 5_000
     backoff_max_ms: int = 60 * 60 * 1000

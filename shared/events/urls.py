@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from shared.channels.destinations import ensure_public_host
+from shared.channels.destinations import Destination, vet
+from shared.channels.hostnames import InvalidHost, ascii_host
 from shared.channels.senders import PermanentDeliveryError, TransientDeliveryError
 from shared.events.settings import EventWebhookSettings
 
@@ -23,10 +24,11 @@ class UnresolvableUrl(Exception):
     """The host name does not resolve right now (checked again before every delivery)."""
 
 
-async def check_url(url: str, settings: EventWebhookSettings) -> None:
+async def check_url(url: str, settings: EventWebhookSettings) -> Destination:
+    """Where a delivery to ``url`` may connect: the addresses its host resolves to now, checked."""
     try:
         parts = urlsplit(url)
-        port = parts.port
+        port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise UnsafeUrl("The webhook URL is not a valid URL. " + RULES) from None
     if parts.scheme not in ("https", "http") or not parts.hostname:
@@ -34,12 +36,16 @@ async def check_url(url: str, settings: EventWebhookSettings) -> None:
     if parts.username is not None or parts.password is not None:
         raise UnsafeUrl("The webhook URL must not contain a user name or password; authenticate deliveries "
                         "by their signature.")
-    if settings.allow_private_urls:
-        return  # local runs: receivers on loopback, plain http, any port
-    if parts.scheme != "https" or (port or 443) not in ALLOWED_PORTS:
+    try:
+        ascii_host(parts.hostname)
+    except InvalidHost as invalid:
+        raise UnsafeUrl(f"The webhook URL's host: {invalid}") from None
+    # Local runs: receivers on loopback, plain http, any port.
+    local = settings.allow_private_urls
+    if not local and (parts.scheme != "https" or port not in ALLOWED_PORTS):
         raise UnsafeUrl(RULES)
     try:
-        await ensure_public_host(parts.hostname, port or 443, RULES)
+        return await vet(parts.hostname, port, RULES, allow_private=local)
     except PermanentDeliveryError:
         raise UnsafeUrl(RULES) from None
     except TransientDeliveryError:

@@ -13,6 +13,10 @@ One ASGI middleware (installed by ``make_function_app``) looks at every request 
   sane: a field named ``...At`` holding an ISO-8601 date-time must carry a time zone and lie
   between ``EARLIEST`` and ``FUTURE_SKEW`` from now.
 
+A route that authenticates its caller before it reads the body (the signed webhooks) declares
+``opt={**JSON_BODY, **READ_ON_DEMAND}``: its body is then read and checked only when the handler reads
+it — the same checks, the same 400/413 answers — so a caller refused before that is never read.
+
 Multipart uploads are streamed by their handler (``shared/knowledge/uploads.py`` checks the filename
 and title itself); raw e-mail (``message/rfc822``) is parsed by the inbox.
 """
@@ -26,6 +30,7 @@ from urllib.parse import unquote_to_bytes
 
 import msgspec
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import HTTPException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_JSON_BYTES = 1024 * 1024
@@ -35,6 +40,8 @@ FUTURE_SKEW = timedelta(days=1)  # clocks of shops and marketplaces drift; a yea
 
 # A route that decodes its raw body as JSON itself declares it: ``@route(..., opt=JSON_BODY)``.
 JSON_BODY = {"body": "json"}
+# A route whose handler decides whether to read the body at all (see the module docstring).
+READ_ON_DEMAND = {"body_read": "on_demand"}
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # A JSON string literal, unrolled so the regex engine never backtracks.
@@ -56,6 +63,14 @@ class HostileInput(Exception):
         return msgspec.json.encode(payload)
 
 
+class RefusedBody(HTTPException):
+    """HostileInput found while the handler reads its body: the app's error handler answers it alike."""
+
+    def __init__(self, refused: HostileInput) -> None:
+        extra = [{"key": refused.field, "message": refused.message}] if refused.field is not None else None
+        super().__init__(detail=refused.message, status_code=refused.status, extra=extra)
+
+
 def input_guard(app: ASGIApp) -> ASGIApp:
     """Litestar middleware: ``Litestar(middleware=[input_guard])``."""
 
@@ -66,9 +81,12 @@ def input_guard(app: ASGIApp) -> ASGIApp:
         try:
             check_path_and_query(scope.get("path", ""), scope.get("query_string", b""))
             if scope.get("method") in _BODY_METHODS and _decodes_json(scope):
-                body = await _read_body(scope, receive, _body_limit(scope))
-                check_json_body(body)
-                receive = _replay(body, receive)
+                if _reads_on_demand(scope):
+                    receive = _checked_when_read(scope, receive, _body_limit(scope))
+                else:
+                    body = await _read_body(scope, receive, _body_limit(scope))
+                    check_json_body(body)
+                    receive = _replay(body, receive)
         except HostileInput as refused:
             await _answer(send, refused)
             return
@@ -178,6 +196,11 @@ def _decodes_json(scope: Scope) -> bool:
     return media_type == RequestEncodingType.JSON
 
 
+def _reads_on_demand(scope: Scope) -> bool:
+    opt = getattr(scope.get("route_handler"), "opt", None) or {}
+    return opt.get("body_read") == READ_ON_DEMAND["body_read"]
+
+
 def _body_limit(scope: Scope) -> int:
     handler = scope.get("route_handler")
     resolve = getattr(handler, "resolve_request_max_body_size", None)
@@ -209,6 +232,24 @@ async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
+
+
+def _checked_when_read(scope: Scope, receive: Receive, limit: int) -> Receive:
+    read = False
+
+    async def checked() -> Message:
+        nonlocal read
+        if read:
+            return await receive()  # http.disconnect, when the client goes away
+        read = True
+        try:
+            body = await _read_body(scope, receive, limit)
+            check_json_body(body)
+        except HostileInput as refused:
+            raise RefusedBody(refused) from None
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return checked
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -35,9 +35,9 @@ def signed_headers(secret: str | bytes, body: bytes, *, now: float | None = None
     return {TIMESTAMP_HEADER: timestamp, SIGNATURE_HEADER: sign(secret, timestamp, body)}
 
 
-def verify(secret: str | bytes, timestamp_header: str | None, signature_header: str | None, body: bytes,
-           *, now: float | None = None) -> str:
-    """Return the verified signature, or raise InvalidSignature (forged, missing or stale)."""
+def check_headers(timestamp_header: str | None, signature_header: str | None, *, now: float | None = None) -> int:
+    """The timestamp, or InvalidSignature for missing or stale headers: all a receiver can check
+    before it reads the body."""
     if not timestamp_header or not signature_header:
         raise InvalidSignature("missing signature headers")
     try:
@@ -46,9 +46,16 @@ def verify(secret: str | bytes, timestamp_header: str | None, signature_header: 
         raise InvalidSignature("timestamp is not unix seconds") from None
     if abs((now if now is not None else time.time()) - timestamp) > TOLERANCE_SECONDS:
         raise InvalidSignature("timestamp outside the tolerance window")
+    return timestamp
+
+
+def verify(secret: str | bytes, timestamp_header: str | None, signature_header: str | None, body: bytes,
+           *, now: float | None = None) -> str:
+    """Return the verified signature, or raise InvalidSignature (forged, missing or stale)."""
+    timestamp = check_headers(timestamp_header, signature_header, now=now)
     expected = sign(secret, timestamp, body)
     # Several signatures may be sent during a secret rotation: "sha256=a, sha256=b".
-    candidates = [part.strip() for part in signature_header.split(",")]
+    candidates = [part.strip() for part in (signature_header or "").split(",")]
     if not any(hmac.compare_digest(expected.encode(), c.encode()) for c in candidates):
         raise InvalidSignature("signature does not match")
     return expected

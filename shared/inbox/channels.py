@@ -37,6 +37,13 @@ class UnknownChannel(Exception):
     """Same for "no such tenant", "no such channel", "another seller's channel" and "no secret set"."""
 
 
+class ChannelGone(UnknownChannel):
+    """The seller has this channel but it cannot take messages (disconnected, no usable secret).
+
+    Answered exactly like UnknownChannel; only the failure throttle tells them apart
+    (shared/inbox/throttle.py counts calls to such a channel, not to ids naming nothing)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ChannelSecret:
     tenant_id: UUID
@@ -71,6 +78,15 @@ async def channel_secret(tenant_id: str, channel_account_id: str, platform: str,
         # Redis away: the webhook still stores what it can, from the database.
         logger.warning("channel credentials version unavailable (%s); reading the database", type(problem).__name__)
         return await _stored_secret(tenant, account, platform, credential_key)
+    return await secret_at_version(tenant, account, platform, credential_key, version)
+
+
+async def secret_at_version(tenant: UUID, account: UUID, platform: str, credential_key: str,
+                            version: bytes | None, *, cacheable: bool = True) -> ChannelSecret:
+    """As ``channel_secret`` with the credentials version already read (``cacheable`` False: it could
+    not be read, so neither trust nor fill the cache)."""
+    if not cacheable:
+        return await _stored_secret(tenant, account, platform, credential_key)
     cache_key = (tenant, account, platform, credential_key)
     cached = _cache.get(cache_key)
     if cached is not None and cached[0] == version:
@@ -82,16 +98,17 @@ async def channel_secret(tenant_id: str, channel_account_id: str, platform: str,
 
 async def _stored_secret(tenant: UUID, account: UUID, platform: str, credential_key: str) -> ChannelSecret:
     async with tenant_tx(tenant):
-        row = await ChannelAccount.select(ChannelAccount.credentials_encrypted).where(
-            (ChannelAccount.id == account) & (ChannelAccount.platform == platform)
-            & (ChannelAccount.status != "disconnected")).first()
-    if row is None or not row["credentials_encrypted"]:
+        row = await ChannelAccount.select(ChannelAccount.credentials_encrypted, ChannelAccount.status).where(
+            (ChannelAccount.id == account) & (ChannelAccount.platform == platform)).first()
+    if row is None:
         raise UnknownChannel()
+    if row["status"] == "disconnected" or not row["credentials_encrypted"]:
+        raise ChannelGone()
     try:
         credentials = _credential_cipher().decrypt(tenant, account, row["credentials_encrypted"])
     except CredentialsError:
-        raise UnknownChannel() from None
+        raise ChannelGone() from None
     secret = credentials.get(credential_key)
     if not isinstance(secret, str) or not secret:
-        raise UnknownChannel()
+        raise ChannelGone()
     return ChannelSecret(tenant, account, secret)

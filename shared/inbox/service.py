@@ -1,8 +1,11 @@
 """Webhook use cases: verify the caller, store the event once, hand it to the inbox actor.
 
-Each ``receive_*`` answers fast and never processes the event itself. The event and its processing
-job commit together (``shared.outbox``), so an accepted event is processed even when Redis is down
-at that moment. A duplicate delivery stores nothing and returns ``Accepted`` with
+Each ``receive_*`` answers fast and never processes the event itself. It reads the body only after
+everything that can be checked without it: the path names a channel, the channel's failure throttle
+(shared/inbox/throttle.py), and a credential carried in a header or the query. A refused caller's
+body is never read; an accepted one is read under the route's size limit, enforced while reading.
+The event and its processing job commit together (``shared.outbox``), so an accepted event is
+processed even when Redis is down at that moment. A duplicate delivery stores nothing and returns ``Accepted`` with
 ``duplicate=True``; if the stored event is still unprocessed its processing is enqueued again.
 """
 
@@ -12,21 +15,28 @@ import asyncio
 import hashlib
 import hmac
 import logging
+from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
 import msgspec
 
-from shared.http.signatures import InvalidSignature, verify
-from shared.inbox.channels import UnknownChannel, channel_secret
+from shared.http.signatures import InvalidSignature, check_headers, verify
+from shared.inbox.channels import ChannelGone, ChannelSecret, UnknownChannel, secret_at_version
 from shared.inbox.email_parsing import MalformedEmail, parse_email
 from shared.inbox.events import hand_over, store_event
 from shared.inbox.schemas import Accepted, EmagCallback, GenericMessage
 from shared.inbox.signing import ReplayedRequest, claim_signature
+from shared.inbox.throttle import ChannelGate, Throttled, open_gate
 from shared.infra.storable_text import storable_text
 from shared.settings import Settings, load
 from shared.tenancy.db import tenant_tx
+from shared.tenancy.ids import InvalidTenantId, parse_tenant_id
 
-__all__ = ["Malformed", "Unauthorized", "UnknownChannel", "receive_email", "receive_emag", "receive_generic"]
+__all__ = ["Malformed", "Throttled", "Unauthorized", "UnknownChannel", "receive_email", "receive_emag",
+           "receive_generic"]
+
+# Reads the request body when called (the route's size limit applies while reading).
+ReadBody = Callable[[], Awaitable[bytes]]
 
 logger = logging.getLogger("bokai.inbox")
 MAX_TEXT_CHARS = 20_000
@@ -73,14 +83,38 @@ def _decode_generic(body: bytes) -> GenericMessage:
     return message
 
 
-async def receive_generic(tenant_id: str, channel_account_id: str, timestamp: str | None,
-                          signature: str | None, body: bytes) -> Accepted:
-    channel = await channel_secret(tenant_id, channel_account_id, "generic", "webhookSecret")
+async def _open_channel(tenant_id: str, channel_account_id: str, platform: str,
+                        credential_key: str) -> tuple[ChannelSecret, ChannelGate]:
+    """The channel the path names and its failure throttle; UnknownChannel or Throttled otherwise."""
     try:
+        tenant, account = parse_tenant_id(tenant_id), parse_tenant_id(channel_account_id)
+    except InvalidTenantId:
+        raise UnknownChannel() from None
+    gate = await open_gate(tenant, account)
+    gate.check_before_lookup()
+    try:
+        channel = await secret_at_version(tenant, account, platform, credential_key, gate.version,
+                                          cacheable=gate.readable)
+    except ChannelGone:
+        await gate.count_gone()
+        raise
+    return channel, gate
+
+
+async def _refused(gate: ChannelGate) -> Exception:
+    return await gate.count_refused() or Unauthorized()
+
+
+async def receive_generic(tenant_id: str, channel_account_id: str, timestamp: str | None,
+                          signature: str | None, read_body: ReadBody) -> Accepted:
+    channel, gate = await _open_channel(tenant_id, channel_account_id, "generic", "webhookSecret")
+    try:
+        check_headers(timestamp, signature)  # unsigned or stale: refused without reading the body
+        body = await read_body()
         verified = verify(channel.secret, timestamp, signature, body)
     except InvalidSignature as reason:
         logger.info("generic webhook refused for channel %s: %s", channel.channel_account_id, reason)
-        raise Unauthorized() from None
+        raise await _refused(gate) from None
     message = _decode_generic(body)
     async with tenant_tx(channel.tenant_id):
         stored = await store_event(channel.tenant_id, f"generic:{channel.channel_account_id}",
@@ -93,12 +127,12 @@ async def receive_generic(tenant_id: str, channel_account_id: str, timestamp: st
 
 
 async def receive_email(tenant_id: str, channel_account_id: str, authorization: str | None,
-                        raw: bytes) -> Accepted:
-    channel = await channel_secret(tenant_id, channel_account_id, "email", "inboundToken")
+                        read_body: ReadBody) -> Accepted:
+    channel, gate = await _open_channel(tenant_id, channel_account_id, "email", "inboundToken")
     if not bearer_matches(authorization, channel.secret):
-        raise Unauthorized()
+        raise await _refused(gate)
     try:
-        email = parse_email(raw)
+        email = parse_email(await read_body())
     except MalformedEmail as problem:
         raise Malformed(str(problem)) from None
     async with tenant_tx(channel.tenant_id):
@@ -109,13 +143,14 @@ async def receive_email(tenant_id: str, channel_account_id: str, authorization: 
 
 
 async def receive_emag(tenant_id: str, channel_account_id: str, token: str | None, order_id: str | None,
-                       method: str, query: dict[str, str], body: bytes) -> Accepted:
+                       method: str, query: dict[str, str], read_body: ReadBody) -> Accepted:
     """eMAG has no messaging API: a callback only says "order X changed", recorded as order context."""
-    channel = await channel_secret(tenant_id, channel_account_id, "emag", "callbackToken")
+    channel, gate = await _open_channel(tenant_id, channel_account_id, "emag", "callbackToken")
     if not token or not hmac.compare_digest(token.encode(), channel.secret.encode()):
-        raise Unauthorized()
+        raise await _refused(gate)
     if not order_id or len(order_id) > 64 or not order_id.replace("-", "").isalnum():
         raise Malformed("order_id is missing or not an eMAG order id.")
+    body = await read_body()
     safe_query = {k: v[:500] for k, v in query.items() if k != "token"}
     # An opaque body, kept for the seller to read: as text PostgreSQL can store, whatever it held.
     text = storable_text(body.decode("utf-8", "replace")[:10_000])

@@ -48,6 +48,15 @@ SYNC_LAG = _system_gauge("bokai_channel_sync_lag_seconds",
 QUEUE_LENGTH = _system_gauge("bokai_queue_length", "Jobs waiting in a Dramatiq queue (delayed ones included).",
                              ("queue",))
 QUEUE_DEAD_LETTERS = _system_gauge("bokai_queue_dead_letters", "Jobs in a Dramatiq dead-letter queue.", ("queue",))
+# Per priority class (shared.queue_classes): what the class's workers scale on (deploy/k8s).
+QUEUE_CLASS_DEPTH = _system_gauge("bokai_queue_class_depth",
+                                  "Jobs ready to run in a priority class: released to the workers or staged in "
+                                  "sellers' lanes (delayed ones not included).", ("queue_class",))
+QUEUE_CLASS_OLDEST_AGE = _system_gauge("bokai_queue_class_oldest_age_seconds",
+                                       "Time the oldest ready job of a priority class has waited since its enqueue.",
+                                       ("queue_class",))
+QUEUE_CLASS_SELLERS = _system_gauge("bokai_queue_class_sellers_waiting",
+                                    "Sellers with jobs staged in a priority class's lanes.", ("queue_class",))
 
 # --- events, counted where they happen ---
 DELIVERIES = Counter("bokai_reply_deliveries_total", "Reply delivery attempts by platform and outcome.",

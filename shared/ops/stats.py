@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 
 from dramatiq.common import dq_name, xq_name
@@ -63,9 +64,22 @@ async def refresh_database_gauges() -> None:
 
 
 def refresh_queue_gauges(broker) -> None:
-    """Waiting jobs per queue (delayed ones included) and dead letters, straight from Redis."""
+    """Waiting jobs per queue (staged in sellers' lanes and delayed ones included), dead letters, and
+    per priority class the ready jobs, their oldest one's wait and the sellers waiting — from Redis."""
+    from shared.queue_classes import CLASS_OF_QUEUE, QUEUE_CLASSES
+
     client, namespace = broker.client, broker.namespace
-    for queue in sorted(broker.get_declared_queues()):
-        waiting = client.llen(f"{namespace}:{queue}") + client.llen(f"{namespace}:{dq_name(queue)}")
-        metrics.QUEUE_LENGTH.labels(queue).set(waiting)
+    now_ms = time.time() * 1000
+    by_class: dict[str, list] = {name: [] for name in QUEUE_CLASSES}
+    for queue in sorted(broker.get_declared_queues() | set(CLASS_OF_QUEUE)):
+        waiting = broker.fair.waiting(queue)
+        delayed = client.llen(f"{namespace}:{dq_name(queue)}")
+        metrics.QUEUE_LENGTH.labels(queue).set(waiting.released + waiting.staged + delayed)
         metrics.QUEUE_DEAD_LETTERS.labels(queue).set(client.zcard(f"{namespace}:{xq_name(queue)}"))
+        if queue in CLASS_OF_QUEUE:
+            by_class[CLASS_OF_QUEUE[queue]].append(waiting)
+    for name, queues in by_class.items():
+        oldest = [w.oldest_enqueued_ms for w in queues if w.oldest_enqueued_ms is not None]
+        metrics.QUEUE_CLASS_DEPTH.labels(name).set(sum(w.released + w.staged for w in queues))
+        metrics.QUEUE_CLASS_SELLERS.labels(name).set(sum(w.sellers for w in queues))
+        metrics.QUEUE_CLASS_OLDEST_AGE.labels(name).set(max(0.0, (now_ms - min(oldest)) / 1000) if oldest else 0)

@@ -212,6 +212,22 @@ async def test_bad_ranges_and_channels_are_a_400_naming_the_field(world, query, 
     assert body["detail"] and any(field in error["key"] for error in body["errors"]), body
 
 
+async def test_sent_by_autopilot_counts_only_delivered_replies(world):
+    # Autopilot replies whose delivery failed (refused by the platform, or "delivery uncertain" after a
+    # crash) or that are still on their way (queued, sending) were not delivered: only the sent one counts.
+    gateway, _, _ = world
+    seller, tenant_id = await sign_up(gateway, "Analityka C")
+    data = Dataset(tenant_id)
+    for status in ("sent", "failed", "failed", "approved", "sending"):
+        conversation = data.conversation(at(2, 10))
+        data.reply(conversation, data.customer(conversation, at(2, 10)), at(2, 10, 1), status=status)
+    await data.write()
+    body = await analytics(gateway, seller, **MARCH)
+    assert body["conversations"] == 5
+    assert body["drafts"]["sentByAutopilot"] == 1
+    assert body["firstResponse"]["ai"]["conversations"] == 1
+
+
 async def test_a_year_is_allowed_and_anonymous_callers_are_refused(world):
     gateway, seller_a, _ = world
     year = await analytics(gateway, seller_a, **{"from": "2025-04-01", "to": "2026-03-31"})  # 365 days

@@ -50,9 +50,10 @@ def test_kustomization_lists_every_manifest():
     assert kustomization["namespace"] == "openfaas-fn", "the namespace where faas-cli creates the secrets"
 
 
-def test_worker_runs_the_worker_image_with_the_functions_settings_and_secrets():
+@pytest.mark.parametrize("queue_class", ["live", "reply", "bulk"])
+def test_worker_runs_the_worker_image_with_the_functions_settings_and_secrets(queue_class):
     by_kind = {(d["kind"], d["metadata"]["name"]): d for d in documents()}
-    pod = by_kind[("Deployment", "bokai-worker")]["spec"]["template"]["spec"]
+    pod = by_kind[("Deployment", f"bokai-worker-{queue_class}")]["spec"]["template"]["spec"]
     (container,) = pod["containers"]
     assert container["image"].startswith("ghcr.io/bok-ai/worker:")
     assert container["securityContext"]["readOnlyRootFilesystem"] and pod["securityContext"]["runAsNonRoot"]
@@ -72,8 +73,44 @@ def test_worker_runs_the_worker_image_with_the_functions_settings_and_secrets():
                  "billing-webhook-secret"}
     assert used_by_functions - http_only <= mounted, (used_by_functions - http_only) - mounted
     assert {"llm-api-key", "llm-cache-salt-secret"} <= mounted
-    # Graceful shutdown outlasts the longest actor time limit (20 min, knowledge.ingest_document).
-    assert pod["terminationGracePeriodSeconds"] > 20 * 60
+    # Graceful shutdown outlasts the longest time limit of the class's actors.
+    assert pod["terminationGracePeriodSeconds"] * 1000 > longest_time_limit_ms(queue_class)
+
+
+def longest_time_limit_ms(queue_class: str) -> int:
+    import dramatiq
+
+    import shared.worker  # noqa: F401 — registers every actor
+    from shared.broker import DEFAULT_TIME_LIMIT_MS
+    from shared.queue_classes import QUEUE_CLASSES
+
+    return max(actor.options.get("time_limit", DEFAULT_TIME_LIMIT_MS) for actor in dramatiq.get_broker().actors.values()
+               if actor.queue_name in QUEUE_CLASSES[queue_class])
+
+
+def test_one_worker_deployment_per_priority_class_consuming_only_its_queues_and_scaled_on_them():
+    from shared.queue_classes import QUEUE_CLASSES, per_seller_cap
+
+    deployments = {d["metadata"]["name"]: d for d in documents() if d["kind"] == "Deployment"}
+    scalers = {d["spec"]["scaleTargetRef"]["name"]: d for d in documents() if d["kind"] == "HorizontalPodAutoscaler"}
+    budgets = {d["metadata"]["name"] for d in documents() if d["kind"] == "PodDisruptionBudget"}
+    assert set(deployments) == {f"bokai-worker-{name}" for name in QUEUE_CLASSES}
+    for name, queues in QUEUE_CLASSES.items():
+        deployment = deployments[f"bokai-worker-{name}"]
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        args = container["args"]
+        assert args[:4] == ["dramatiq", "shared.worker", "--processes", "1"]
+        threads = int(args[args.index("--threads") + 1])
+        assert args[args.index("--queues") + 1:] == list(queues)
+        # Another seller always finds a thread while one seller holds its cap.
+        assert threads > per_seller_cap(queues[0])
+        labels = deployment["spec"]["template"]["metadata"]["labels"]
+        assert deployment["spec"]["selector"]["matchLabels"].items() <= labels.items()
+        assert labels["app"] == "bokai-worker", "deploy/prometheus/prometheus.yml keeps pods by this label"
+        assert f"bokai-worker-{name}" in budgets
+        metrics = scalers[f"bokai-worker-{name}"]["spec"]["metrics"]
+        assert {(m["external"]["metric"]["name"], m["external"]["metric"]["selector"]["matchLabels"]["queue_class"])
+                for m in metrics} == {("bokai_queue_class_depth", name), ("bokai_queue_class_oldest_age_seconds", name)}
 
 
 @pytest.mark.parametrize("kind, name", [("Job", "bokai-migrate")])

@@ -43,7 +43,8 @@ class EventReceiver:
     secret: str = ""
     port: int = field(default_factory=free_port)
     calls: list[Delivery] = field(default_factory=list)
-    scripted: list[int] = field(default_factory=list)
+    # Answers to give first, in order: a status, or (status, extra headers) such as a Retry-After.
+    scripted: list[int | tuple[int, dict[str, str]]] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -77,10 +78,12 @@ class EventReceiver:
             if not message.get("more_body"):
                 break
         valid = verify(self.secret, headers, body)
-        status = 401 if not valid else self.scripted.pop(0) if self.scripted else 200
+        answer = 401 if not valid else self.scripted.pop(0) if self.scripted else 200
+        status, extra = answer if isinstance(answer, tuple) else (answer, {})
         self.calls.append(Delivery(headers, body, valid, status))
         await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json")]})
+                    "headers": [(b"content-type", b"application/json"),
+                                *((k.lower().encode(), v.encode()) for k, v in extra.items())]})
         await send({"type": "http.response.body", "body": b"{}"})
 
 

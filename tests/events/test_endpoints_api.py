@@ -83,6 +83,20 @@ async def test_urls_reaching_private_networks_or_odd_ports_are_a_400(world, url)
     assert url not in [e["url"] for e in endpoints]
 
 
+@pytest.mark.parametrize("host", [".", "a..b", "x" * 64 + ".pl", "sklep_1.pl", "xn--zz.pl"])
+async def test_hosts_that_are_not_idna_names_are_a_400_not_a_500(world, host):
+    gateway, (a, _), _ = world
+    url = f"https://{host}/bokai"
+    created = await gateway.post(f"{G}/event-webhooks", headers=a, json={"url": url, "eventTypes": ["reply.sent"]})
+    assert created.status_code == 400, created.text
+    assert created.json()["errors"][0]["key"] == "url" and "not a valid host name" in created.json()["detail"]
+    existing = (await gateway.post(f"{G}/event-webhooks", headers=a, json={
+        "url": "https://hooks.sklep-lodz.pl/idna", "eventTypes": ["reply.sent"]})).json()["endpoint"]
+    patched = await gateway.patch(f"{G}/event-webhooks/{existing['id']}", headers=a, json={"url": url})
+    assert patched.status_code == 400 and patched.json()["errors"][0]["key"] == "url", patched.text
+    await gateway.delete(f"{G}/event-webhooks/{existing['id']}", headers=a)
+
+
 async def test_a_private_url_cannot_be_patched_in_either(world):
     gateway, (a, _), _ = world
     created = (await gateway.post(f"{G}/event-webhooks", headers=a, json={

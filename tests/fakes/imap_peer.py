@@ -3,13 +3,15 @@ lookup: CAPABILITY, LOGIN, LIST, SELECT/EXAMINE, SEARCH HEADER, NOOP, LOGOUT.
 
 Like Gmail or Microsoft 365, it files every message its SMTP side (``SmtpPeer``) accepted from the
 mailbox's user into the folder flagged ``\\Sent`` — unless ``files_sent_mail`` is off, as with the
-many providers that do not. Plain TCP on loopback; a thread per connection.
+many providers that do not. Plain TCP on loopback, or implicit TLS (993) with a server ``tls_context``;
+a thread per connection.
 """
 
 from __future__ import annotations
 
 import re
 import socketserver
+import ssl
 import threading
 from dataclasses import dataclass, field
 
@@ -102,14 +104,25 @@ class _Session(socketserver.StreamRequestHandler):
                 self._send(f"{tag} BAD unsupported command")
 
 
+class _TlsServer(socketserver.ThreadingTCPServer):
+    tls_context: ssl.SSLContext
+
+    def get_request(self):
+        connection, address = self.socket.accept()
+        # A failed handshake is an OSError, which socketserver drops with the connection.
+        return self.tls_context.wrap_socket(connection, server_side=True), address
+
+
 class running_imap_peer:
     """``with running_imap_peer(smtp_peer) as imap:`` — the server lives for the block."""
 
-    def __init__(self, smtp: SmtpPeer, **options) -> None:
+    def __init__(self, smtp: SmtpPeer, *, tls_context: ssl.SSLContext | None = None, **options) -> None:
         self.peer = ImapPeer(smtp, **options)
         self.peer.port = free_port()
         handler = type("Session", (_Session,), {"peer": self.peer})
-        self._server = socketserver.ThreadingTCPServer((self.peer.host, self.peer.port), handler)
+        server_class = socketserver.ThreadingTCPServer if tls_context is None else type(
+            "TlsServer", (_TlsServer,), {"tls_context": tls_context})
+        self._server = server_class((self.peer.host, self.peer.port), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

@@ -1,10 +1,12 @@
 """Contract fake of a mail provider's SMTP submission server (aiosmtpd): records what it accepts.
 
-Misbehaviour on demand: ``refuse_auth`` (535), ``temporary_failure`` (451 on DATA).
+Misbehaviour on demand: ``refuse_auth`` (535), ``temporary_failure`` (451 on DATA). With a server
+``tls_context`` it speaks TLS like a real provider: STARTTLS required (587), or ``implicit_tls`` (465).
 """
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -52,12 +54,14 @@ class SmtpPeer:
 class running_smtp_peer:
     """``with running_smtp_peer() as peer:`` — the server thread lives for the block."""
 
-    def __init__(self, **options) -> None:
+    def __init__(self, *, tls_context: ssl.SSLContext | None = None, implicit_tls: bool = False, **options) -> None:
         self.peer = SmtpPeer(**options)
         self.peer.port = free_port()
+        tls = {} if tls_context is None else {"ssl_context": tls_context} if implicit_tls else {
+            "tls_context": tls_context, "require_starttls": True}
         self._controller = Controller(
             self.peer, hostname=self.peer.host, port=self.peer.port, authenticator=self.peer._authenticate,
-            auth_required=True, auth_require_tls=False)  # loopback only; the warning is expected
+            auth_required=True, auth_require_tls=False, **tls)  # loopback only; the warning is expected
 
     def __enter__(self) -> SmtpPeer:
         self._controller.start()

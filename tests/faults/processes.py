@@ -1,5 +1,5 @@
-"""The fault stack's own processes: a worker and the webhooks function, each kept running by a
-restart loop — what Kubernetes' restartPolicy: Always (or systemd Restart=always) does in production.
+"""The fault stack's own processes: a worker per priority class and the webhooks function, each kept
+running by a restart loop — what Kubernetes' restartPolicy: Always (or systemd Restart=always) does in production.
 Nothing here restarts a process that is alive; "no manual restart" means nobody else does either."""
 
 from __future__ import annotations
@@ -66,9 +66,42 @@ class Supervised:
                 await asyncio.to_thread(self.process.wait, 10)
 
 
-def worker(env: dict[str, str], log_dir: Path, ready_file: Path) -> Supervised:
-    return Supervised("worker", [sys.executable, "-m", "dramatiq", "shared.worker", "--processes", "1",
-                                 "--threads", "4"], {**env, "WORKER_READY_FILE": str(ready_file)}, log_dir)
+class Workers:
+    """One supervised worker per priority class (as deploy/k8s runs them), handled as one: a kill
+    SIGKILLs every class's worker at once."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path, ready_dir: Path) -> None:
+        from shared.queue_classes import QUEUE_CLASSES, worker_args
+
+        self.ready_files = [ready_dir / f"faults-worker-{name}.ready" for name in QUEUE_CLASSES]
+        self.members = [
+            Supervised(f"worker-{name}", [sys.executable, "-m", "dramatiq", "shared.worker", "--processes", "1",
+                                          *worker_args(name)], {**env, "WORKER_READY_FILE": str(ready)}, log_dir)
+            for name, ready in zip(QUEUE_CLASSES, self.ready_files, strict=True)]
+        for ready in self.ready_files:
+            ready.unlink(missing_ok=True)
+
+    @property
+    def restarts(self) -> int:
+        return sum(member.restarts for member in self.members)
+
+    def ready(self) -> bool:
+        return all(ready.exists() for ready in self.ready_files)
+
+    def start(self) -> None:
+        for member in self.members:
+            member.start()
+
+    def kill(self) -> None:
+        for member in self.members:
+            member.kill()
+
+    async def stop(self) -> None:
+        await asyncio.gather(*(member.stop() for member in self.members))
+
+
+def worker(env: dict[str, str], log_dir: Path, ready_dir: Path) -> Workers:
+    return Workers(env, log_dir, ready_dir)
 
 
 def webhooks(env: dict[str, str], log_dir: Path, port: int) -> Supervised:

@@ -8,7 +8,8 @@ a recording receiver), N distinct customer messages through the signed generic w
 retrying client, the fault injected after a third of them, then wait until everything settled.
 Passes when every message was accepted, stored exactly once, and answered or handed to a person
 with a reason (none stuck), and no customer got a reply twice — with nobody restarting anything:
-the worker and the webhooks function run under a restart loop standing in for Kubernetes.
+the workers (one per priority class) and the webhooks function run under a restart loop standing in
+for Kubernetes.
 """
 
 from __future__ import annotations
@@ -203,9 +204,7 @@ async def main(selected: list[str]) -> int:
     faults = [f for f in FAULTS if not selected or f.name in selected]
     make_sync_redis().flushdb()  # the fault stack's own Redis database: no jobs from an earlier run
     log_dir = STATE_DIR / "logs"
-    ready = STATE_DIR / "run" / "faults-worker.ready"
-    ready.unlink(missing_ok=True)
-    worker = processes.worker(env, log_dir, ready)
+    worker = processes.worker(env, log_dir, STATE_DIR / "run")
     webhooks = processes.webhooks(env, log_dir, WEBHOOKS_PORT)
     receiver = GenericReceiver(SECRET.encode())
     await open_pool()
@@ -217,7 +216,7 @@ async def main(selected: list[str]) -> int:
             worker.start()
             webhooks.start()
             await processes.wait_http(f"http://127.0.0.1:{WEBHOOKS_PORT}/_/live", 60)
-            while not ready.exists():
+            while not worker.ready():
                 await asyncio.sleep(0.3)
             run = Run(worker, webhooks, receiver)
             # Every fault's seller is set up before the first fault, all at once (it is not what is tested).

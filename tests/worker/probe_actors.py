@@ -19,3 +19,17 @@ async def count_messages(tenant_id: str) -> None:
         await TenantKeys(redis, tenant_id).set("probe:message-count", count, ttl_seconds=300)
     finally:
         await redis.aclose()
+
+
+@dramatiq.actor(actor_name="probe.bulk_job", queue_name="knowledge", max_retries=0)
+async def bulk_job(tenant_id: str, job: str, seconds: str) -> None:
+    """A stand-in for one seller's ingestion in the bulk class: takes ``seconds``, records its end."""
+    import asyncio
+    import time
+
+    await asyncio.sleep(float(seconds))
+    redis = make_redis()
+    try:
+        await redis.rpush(f"probe:bulk-done:{dramatiq.get_broker().namespace}", f"{tenant_id}:{job}:{time.time()}")
+    finally:
+        await redis.aclose()

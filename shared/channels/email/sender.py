@@ -21,9 +21,11 @@ import aiosmtplib
 
 from shared.channels import amazon
 from shared.channels.credentials import CredentialCipher, CredentialsError
-from shared.channels.destinations import ensure_public_host
+from shared.channels.destinations import Destination, vet
 from shared.channels.email import EMAIL_META_KEY, sent_folder
 from shared.channels.errors import PAUSED_MESSAGE
+from shared.channels.hostnames import InvalidHost, ascii_address
+from shared.channels.pinned import open_socket
 from shared.channels.senders import (
     DeliveryReceipt, DeliveryUnknown, OutboundReply, PermanentDeliveryError, TransientDeliveryError,
 )
@@ -43,16 +45,24 @@ class EmailChannelSettings(Settings, frozen=True, kw_only=True):
     allow_private_smtp_hosts: bool = False
 
 
-async def check_smtp_destination(host: str | None, port: int, settings: EmailChannelSettings) -> None:
-    """Refuse (permanently) a host or port a seller must not make us connect to."""
+async def check_smtp_destination(host: str | None, port: int, settings: EmailChannelSettings) -> Destination:
+    """Where SMTP may connect (the addresses vetted now); refuses (permanently) a host or port a seller
+    must not make us connect to."""
     if not host:
         raise PermanentDeliveryError("The email channel has no SMTP host; add it in the channel settings.")
-    if settings.allow_private_smtp_hosts:
-        return
-    if port not in SMTP_PORTS:
+    if port not in SMTP_PORTS and not settings.allow_private_smtp_hosts:
         raise PermanentDeliveryError(f"SMTP port {port} is not allowed; use 587, 465, 25 or 2525.")
-    await ensure_public_host(host, port, "The SMTP host of your email channel points to a private network "
-                                         "address; use your mail provider's public host name.")
+    return await vet(host, port, "The SMTP host of your email channel points to a private network address; use "
+                                 "your mail provider's public host name.",
+                     allow_private=settings.allow_private_smtp_hosts)
+
+
+def _sender_address(settings: dict) -> str:
+    """The channel's address as SMTP can carry it (channels stored before creation checked it may not be)."""
+    try:
+        return ascii_address(settings["fromAddress"])
+    except InvalidHost as invalid:
+        raise PermanentDeliveryError(f"{invalid} Change the sender address of this email channel.") from None
 
 
 def reply_message_id(idempotency_key: str, from_address: str) -> str:
@@ -75,7 +85,7 @@ def _recipient(reply: OutboundReply, thread: dict) -> str | None:
 
 def _message(settings: dict, recipient: str, subject: str, message_id: str) -> EmailMessage:
     message = EmailMessage()
-    message["From"] = formataddr((settings.get("fromName") or "", settings["fromAddress"]))
+    message["From"] = formataddr((settings.get("fromName") or "", _sender_address(settings)))
     message["To"] = recipient
     message["Subject"] = subject
     message["Date"] = format_datetime(datetime.now(timezone.utc))
@@ -143,11 +153,13 @@ async def account_of(tenant_id: UUID, account_id: UUID | None) -> tuple[dict, di
 async def submit(message: EmailMessage, settings: dict, credentials: dict) -> None:
     """Hand ``message`` to the channel's SMTP server; failures in the delivery contract's terms."""
     security = settings.get("smtpSecurity", "starttls")
-    await check_smtp_destination(settings.get("smtpHost"), int(settings.get("smtpPort") or 587),
-                                 load(EmailChannelSettings))
+    destination = await check_smtp_destination(settings.get("smtpHost"), int(settings.get("smtpPort") or 587),
+                                               load(EmailChannelSettings))
     try:
+        # Connected to the vetted address; the host name is what TLS verifies (direct TLS and STARTTLS).
+        sock = await open_socket(destination, SMTP_TIMEOUT_SECONDS)
         await aiosmtplib.send(
-            message, hostname=settings.get("smtpHost"), port=int(settings.get("smtpPort") or 587),
+            message, sock=sock, hostname=destination.host, port=None,
             username=settings.get("smtpUsername") or None, password=credentials.get("smtpPassword") or None,
             use_tls=security == "tls", start_tls=True if security == "starttls" else False,
             timeout=SMTP_TIMEOUT_SECONDS)
@@ -197,9 +209,9 @@ class SmtpSender:
 
 def self_test_message(settings: dict) -> EmailMessage:
     """The channels API's "send a test message": from the sender address to itself, nobody else."""
-    address = settings.get("fromAddress")
-    if not address:
+    if not settings.get("fromAddress"):
         raise PermanentDeliveryError("Set the sender address of this email channel first.")
+    address = _sender_address(settings)
     message = _message(settings, address, "BOK-AI: wiadomość testowa / test message",
                        reply_message_id(f"test-{uuid.uuid4()}", address))
     # Generated, not written: if the mailbox forwards it back to us it is recorded, never answered.

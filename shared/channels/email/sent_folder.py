@@ -15,10 +15,12 @@ from __future__ import annotations
 import asyncio
 import imaplib
 import re
+import socket
 import ssl
 
-from shared.channels.destinations import ensure_public_host
-from shared.channels.senders import PermanentDeliveryError
+from shared.channels.destinations import Destination, vet
+from shared.channels.pinned import connect_socket
+from shared.channels.senders import PermanentDeliveryError, TransientDeliveryError
 
 IMAP_TIMEOUT_SECONDS = 20
 IMAP_PORTS = frozenset({143, 993})
@@ -45,20 +47,42 @@ def _sent_folder(imap: imaplib.IMAP4) -> str:
     return "Sent"
 
 
-def _open(settings: dict) -> imaplib.IMAP4:
-    host, port, security = settings.get("imapHost"), int(settings.get("imapPort") or 993), \
-        settings.get("imapSecurity", "tls")
+class _PinnedIMAP4(imaplib.IMAP4):
+    """Connects to the vetted address; ``host`` stays the name, which STARTTLS verifies the certificate against."""
+
+    def __init__(self, destination: Destination, timeout: float) -> None:
+        self._destination = destination
+        super().__init__(destination.host, destination.port, timeout)
+
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        return connect_socket(self._destination, timeout)
+
+
+class _PinnedIMAP4_SSL(imaplib.IMAP4_SSL):  # noqa: N801 - imaplib's naming
+    """Implicit TLS to the vetted address, verified against the name."""
+
+    def __init__(self, destination: Destination, timeout: float) -> None:
+        self._destination = destination
+        super().__init__(destination.host, destination.port, ssl_context=ssl.create_default_context(),
+                         timeout=timeout)
+
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        return self.ssl_context.wrap_socket(connect_socket(self._destination, timeout), server_hostname=self.host)
+
+
+def _open(settings: dict, destination: Destination) -> imaplib.IMAP4:
+    security = settings.get("imapSecurity", "tls")
     if security == "tls":
-        return imaplib.IMAP4_SSL(host, port, ssl_context=ssl.create_default_context(), timeout=IMAP_TIMEOUT_SECONDS)
-    imap = imaplib.IMAP4(host, port, timeout=IMAP_TIMEOUT_SECONDS)
+        return _PinnedIMAP4_SSL(destination, IMAP_TIMEOUT_SECONDS)
+    imap = _PinnedIMAP4(destination, IMAP_TIMEOUT_SECONDS)
     if security == "starttls":
         imap.starttls(ssl.create_default_context())
     return imap
 
 
-def _search(settings: dict, credentials: dict, message_id: str) -> bool:
+def _search(settings: dict, credentials: dict, message_id: str, destination: Destination) -> bool:
     try:
-        with _open(settings) as imap:
+        with _open(settings, destination) as imap:
             imap.login(settings.get("imapUsername") or settings.get("smtpUsername") or "",
                        credentials.get("imapPassword") or credentials.get("smtpPassword") or "")
             folder = settings.get("sentFolder") or _sent_folder(imap)
@@ -76,18 +100,19 @@ def _search(settings: dict, credentials: dict, message_id: str) -> bool:
         raise SentFolderError(f"the IMAP server could not be reached ({type(down).__name__})") from None
 
 
-async def check_imap_destination(settings: dict, allow_private: bool) -> None:
+async def check_imap_destination(settings: dict, allow_private: bool) -> Destination:
     """Like the SMTP check: a seller's IMAP host must not reach our own network or odd ports."""
-    host, port = settings.get("imapHost"), int(settings.get("imapPort") or 993)
-    if allow_private:
-        return
-    if port not in IMAP_PORTS:
+    host, port = settings.get("imapHost") or "", int(settings.get("imapPort") or 993)
+    if port not in IMAP_PORTS and not allow_private:
         raise PermanentDeliveryError(f"IMAP port {port} is not allowed; use 993 or 143.")
-    await ensure_public_host(host, port, "The IMAP host of your email channel points to a private network "
-                                         "address; use your mail provider's public host name.")
+    return await vet(host, port, "The IMAP host of your email channel points to a private network address; use "
+                                 "your mail provider's public host name.", allow_private=allow_private)
 
 
 async def in_sent_folder(settings: dict, credentials: dict, message_id: str, *, allow_private: bool) -> bool:
     """Whether ``message_id`` is in the mailbox's Sent folder. Raises SentFolderError when it cannot tell."""
-    await check_imap_destination(settings, allow_private)
-    return await asyncio.to_thread(_search, settings, credentials, message_id)
+    try:
+        destination = await check_imap_destination(settings, allow_private)
+    except TransientDeliveryError as unresolved:
+        raise SentFolderError(str(unresolved)) from None
+    return await asyncio.to_thread(_search, settings, credentials, message_id, destination)

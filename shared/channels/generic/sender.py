@@ -19,9 +19,10 @@ import httpx2
 import msgspec
 
 from shared.channels.credentials import CredentialCipher, CredentialsError
-from shared.channels.destinations import ensure_public_host
+from shared.channels.destinations import Destination, vet
 from shared.channels.errors import PAUSED_MESSAGE
 from shared.channels.http import retry_after_seconds
+from shared.channels.pinned import pinned_client
 from shared.channels.senders import (
     DeliveryReceipt,
     DeliveryUnknown,
@@ -95,23 +96,27 @@ async def _endpoint(tenant_id: UUID, account_id: UUID | None, *, paused_ok: bool
     return _Endpoint(url=url, secret=secret.encode(), supports_probe=settings.get("deliveryProbe") is True)
 
 
-async def _check_destination(url: str, settings: GenericChannelSettings) -> None:
-    parts = urlsplit(url)
+async def _check_destination(url: str, settings: GenericChannelSettings) -> Destination:
+    """Where the callback may go: the addresses its host resolved to now, checked (connect only there)."""
+    not_a_url = "The callback URL of your shop channel is not a valid http(s) URL."
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:  # a port that is not a number or out of range
+        raise PermanentDeliveryError(not_a_url) from None
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise PermanentDeliveryError("The callback URL of your shop channel is not a valid http(s) URL.")
-    if settings.allow_private_callbacks:
-        return
-    if parts.scheme != "https":
+        raise PermanentDeliveryError(not_a_url)
+    if parts.scheme != "https" and not settings.allow_private_callbacks:
         raise PermanentDeliveryError("The callback URL of your shop channel must use https.")
-    await ensure_public_host(parts.hostname, parts.port or 443, "The callback URL of your shop channel points "
-                             "to a private network address; use your shop's public address.")
+    return await vet(parts.hostname, port, "The callback URL of your shop channel points to a private network "
+                     "address; use your shop's public address.", allow_private=settings.allow_private_callbacks)
 
 
-def _client(settings: GenericChannelSettings) -> httpx2.AsyncClient:
+def _client(settings: GenericChannelSettings, destination: Destination) -> httpx2.AsyncClient:
     # One client per call: callbacks go to many different sellers' hosts, so a shared pool would
     # keep few reusable connections, and a per-call client cannot outlive the event loop it runs on.
     timeout = httpx2.Timeout(settings.timeout_seconds, connect=settings.connect_timeout_seconds)
-    return httpx2.AsyncClient(timeout=timeout, follow_redirects=False)
+    return pinned_client(destination, timeout)
 
 
 def _receipt(response: httpx2.Response) -> DeliveryReceipt:
@@ -129,7 +134,7 @@ class GenericSender:
     async def send(self, reply: OutboundReply) -> DeliveryReceipt:
         settings = load(GenericChannelSettings)
         endpoint = await _endpoint(reply.tenant_id, reply.channel_account_id)
-        await _check_destination(endpoint.url, settings)
+        destination = await _check_destination(endpoint.url, settings)
         payload = msgspec.json.encode(ReplyCallback(
             type="reply", reply_id=str(reply.message_id), conversation_id=reply.platform_conversation_id,
             in_reply_to_message_id=reply.in_reply_to_platform_message_id, text=reply.text,
@@ -137,7 +142,7 @@ class GenericSender:
         headers = {"Content-Type": "application/json",
                    **_signed_headers(endpoint.secret, payload, reply.idempotency_key)}
         try:
-            async with _client(settings) as client:
+            async with _client(settings, destination) as client:
                 response = await client.post(endpoint.url, content=payload, headers=headers)
         except (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout) as problem:
             # Nothing reached the receiver: safe to send again.
@@ -162,11 +167,11 @@ class GenericSender:
         endpoint = await _endpoint(reply.tenant_id, reply.channel_account_id)
         if not endpoint.supports_probe:
             raise DeliveryUnknown("the receiver does not support the delivery probe")
-        await _check_destination(endpoint.url, settings)
+        destination = await _check_destination(endpoint.url, settings)
         # The probe has no body: the signature covers the idempotency key instead.
         headers = _signed_headers(endpoint.secret, reply.idempotency_key.encode(), reply.idempotency_key)
         try:
-            async with _client(settings) as client:
+            async with _client(settings, destination) as client:
                 response = await client.get(endpoint.url, params={"idempotencyKey": reply.idempotency_key},
                                             headers=headers)
         except httpx2.HTTPError as problem:
@@ -189,13 +194,13 @@ async def send_test_callback(tenant_id: UUID, account_id: UUID) -> str:
     """
     settings = load(GenericChannelSettings)
     endpoint = await _endpoint(tenant_id, account_id, paused_ok=True)
-    await _check_destination(endpoint.url, settings)
+    destination = await _check_destination(endpoint.url, settings)
     key = f"bokai-test-{uuid.uuid4()}"
     payload = msgspec.json.encode({"type": "test", "idempotencyKey": key, "text": "BOK-AI test: show this to nobody.",
                                    "createdAt": datetime.now(timezone.utc).isoformat()})
     headers = {"Content-Type": "application/json", **_signed_headers(endpoint.secret, payload, key)}
     try:
-        async with _client(settings) as client:
+        async with _client(settings, destination) as client:
             response = await client.post(endpoint.url, content=payload, headers=headers)
     except httpx2.HTTPError as problem:
         raise TransientDeliveryError(f"your endpoint could not be reached ({type(problem).__name__})") from None
