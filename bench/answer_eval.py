@@ -80,9 +80,16 @@ async def ask(stores, tenant_id: uuid.UUID, shop: Shop, question: Question) -> d
         reply = await tx_connection().fetchrow(
             "SELECT content, status, citations FROM messages WHERE in_reply_to_id = $1 ORDER BY created_at DESC "
             "LIMIT 1", recorded.message_id)
+        handoff = await tx_connection().fetchval(
+            "SELECT c.handoff_reason FROM conversations c JOIN messages m ON m.conversation_id = c.id "
+            "WHERE m.id = $1", recorded.message_id)
     citations = json.loads(reply["citations"]) if reply else []
-    return {"question": question, "action": outcome.action, "reason": outcome.reason, "seconds": seconds,
-            "reply": reply["content"] if reply else None, "sent": outcome.action == "approved",
+    # A running worker may have answered first (recording the message stages its job too): the stored
+    # state is the outcome either way.
+    reason = outcome.reason if outcome.action != "skipped" else handoff or (reply and reply["status"])
+    return {"question": question, "action": outcome.action, "reason": reason, "seconds": seconds,
+            "reply": reply["content"] if reply else None,
+            "sent": bool(reply) and reply["status"] in ("approved", "sending", "sent", "failed"),
             "quotes": [q for c in citations for q in c.get("quotes", [])]}
 
 

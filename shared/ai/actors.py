@@ -1,5 +1,6 @@
 """AI actors (queue "ai", apart from deliveries so slow generations never delay sending), and the
-seam a new customer message enqueues (``replies.handle_customer_message``, queue "replies")."""
+seam a new customer message enqueues (``replies.handle_customer_message``, queue "replies") with the
+decision that needs no model call (``replies.decide_reply``, also "replies": the live class)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import dramatiq
 from shared.ai import language
 from shared.ai.agent import handle_customer_message
 from shared.ai.llm_retry import LlmRetryLater, allow_llm_retry, retry_delays_ms
-from shared.ai.scheduling import GENERATE_ACTOR, reply_delay_for_message
+from shared.ai.scheduling import DECIDE_ACTOR, GENERATE_ACTOR, reply_delay_for_message
 from shared.ai.verify import fluency
 from shared.broker import enqueue
 from shared.conversations.handoff import leave_for_human
@@ -22,11 +23,15 @@ from shared.tenancy.fairness import tenant_lane
 
 class LanguageModelsWarmUp(dramatiq.Middleware):
     """Load the language detectors when a worker boots, not on the first customer's message (~1 s);
-    the Polish spelling dictionary of the send verifier (~6 s) loads beside it, in the background."""
+    in a worker that writes replies, the Polish spelling dictionary of the send verifier (~6 s) loads
+    beside it, in the background."""
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         language.warm_up()
-        threading.Thread(target=fluency.warm_up, name="dictionaries-warm-up", daemon=True).start()
+        # Only a worker that writes replies verifies them: the dictionary's load is seconds of pure
+        # Python that would slow every other thread of a live or bulk worker while it boots.
+        if worker.consumer_whitelist is None or GENERATE_ACTOR[0] in worker.consumer_whitelist:
+            threading.Thread(target=fluency.warm_up, name="dictionaries-warm-up", daemon=True).start()
 
 
 dramatiq.get_broker().add_middleware(LanguageModelsWarmUp())
@@ -40,7 +45,22 @@ async def schedule_reply(tenant_id: str, message_id: str) -> None:
     # a burst gets one reply.
     delay_ms = await reply_delay_for_message(tenant_id, message_id)
     # In a thread: a worker's enqueue waits for Redis to come back, and must not freeze the event loop.
-    await asyncio.to_thread(enqueue, *GENERATE_ACTOR, tenant_id, message_id, delay_ms=delay_ms)
+    await asyncio.to_thread(enqueue, *DECIDE_ACTOR, tenant_id, message_id, delay_ms=delay_ms)
+
+
+@dramatiq.actor(actor_name="replies.decide_reply", queue_name="replies", max_retries=10, min_backoff=2_000,
+                time_limit=2 * 60 * 1000, on_retry_exhausted="ai.reply_gave_up")
+async def decide_reply(tenant_id: str, message_id: str) -> None:
+    # Live class: a hand-off, a thank-you, after hours, a curated answer or "not grounded" is decided
+    # here without waiting behind other conversations' model calls; only what a model must write moves
+    # on to the reply class (which decides again: the state may have changed in between).
+    # A customer waits: the query embedding goes to the interactive embedding server, never behind a
+    # neighbour's ingestion on the background one.
+    with tenant_lane(tenant_id, interactive=True):
+        outcome = await handle_customer_message(await process_stores(), UUID(tenant_id), UUID(message_id),
+                                                generate=False)
+    if outcome.action == "generate":
+        await asyncio.to_thread(enqueue, *GENERATE_ACTOR, tenant_id, message_id)
 
 
 @dramatiq.actor(actor_name="ai.generate_reply", queue_name="ai", max_retries=3, min_backoff=5_000,

@@ -62,7 +62,7 @@ PAYING = frozenset({"active", "trialing"})
 
 @dataclass(frozen=True, slots=True)
 class AgentOutcome:
-    action: str  # drafted | approved | handoff | skipped
+    action: str  # drafted | approved | handoff | skipped | generate (decided: a model must write it)
     reason: str | None = None
     reply_id: UUID | None = None
     citations: list[dict] = field(default_factory=list)
@@ -92,7 +92,9 @@ async def _store_reply(ctx: ReplyContext, text: str, *, approved: bool, citation
 
 
 async def handle_customer_message(stores: KnowledgeStores, tenant_id: UUID, message_id: UUID,
-                                  *, now: datetime | None = None) -> AgentOutcome:
+                                  *, now: datetime | None = None, generate: bool = True) -> AgentOutcome:
+    """`generate=False` decides everything that needs no model call and stops before the model with
+    the outcome "generate" (the live class's step; the reply class then runs it whole)."""
     ctx = await load_context(tenant_id, message_id)
     if ctx is None:
         return AgentOutcome("skipped", "unknown message")
@@ -147,6 +149,8 @@ async def handle_customer_message(stores: KnowledgeStores, tenant_id: UUID, mess
     chunks = chunks_in_prompt([c for c in hits if c.similarity >= thresholds.grounding])
     if not chunks or coverage(question, "\n".join(c.text for c in chunks)) < MIN_QUESTION_COVERAGE:
         return await _hand_off(ctx, "no_grounding")
+    if not generate:
+        return AgentOutcome("generate")
     return await _generate(ctx, config, chunks, question, autopilot, assessment)
 
 

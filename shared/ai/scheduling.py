@@ -18,6 +18,9 @@ from shared.settings import Settings, load
 from shared.tenancy.db import tenant_tx, tx_connection
 
 GENERATE_ACTOR = ("ai", "ai.generate_reply")
+# The decision that needs no model call (hand-offs, thanks, after hours, curated answers, no grounding)
+# runs in the live class; only a reply to generate goes on to the reply class (shared.queue_classes).
+DECIDE_ACTOR = ("replies", "replies.decide_reply")
 # A complete message asks something in at least this many words, or fewer ending in "?".
 COMPLETE_MIN_WORDS = 3
 
