@@ -32,11 +32,27 @@ async def tenants(db_pool):
     return await seed_tenant("alfa"), await seed_tenant("beta")
 
 
+# Deployment-wide tables: users (scoped by user_tx) and which models qualified for autopilot.
+DEPLOYMENT_TABLES = {"users", "model_qualifications"}
+
+
 def test_every_piccolo_table_is_covered():
     from shared.piccolo_app import APP_CONFIG
 
     names = {t._meta.tablename for t in APP_CONFIG.table_classes}
-    assert names - set(TENANT_KEY) == {"users"}, "a new table must be tenant-scoped or listed here"
+    assert names - set(TENANT_KEY) == DEPLOYMENT_TABLES, "a new table must be tenant-scoped or listed here"
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE model_qualifications SET passed = true",
+    "DELETE FROM model_qualifications",
+    "TRUNCATE model_qualifications",
+])
+async def test_the_app_cannot_rewrite_a_models_qualification(statement):
+    # It may read the verdicts and append a run; a recorded failure is never quietly undone.
+    await engine().run_ddl("SELECT count(*) FROM model_qualifications")
+    with pytest.raises(asyncpg.PostgresError):
+        await engine().run_ddl(statement)
 
 
 @pytest.mark.parametrize("table", sorted(TENANT_KEY))

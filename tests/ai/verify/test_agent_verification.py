@@ -15,8 +15,6 @@ from shared.ai.verify.answer import response_format
 from shared.infra.llm import LlmSettings
 from shared.settings import load
 from tests.ai.test_agent import conversation_of, customer_writes, replies_to, seller_with_policy, stores  # noqa: F401
-from tests.fakes.scripted_llm import ScriptedLlm
-from tests.support import serve
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("db_pool")]
 
@@ -25,16 +23,8 @@ RETURNS = "Kupujący może zwrócić towar bez podania przyczyny w ciągu 14 dni
 
 
 @pytest.fixture
-async def model(monkeypatch):
-    scripted = ScriptedLlm(model=f"scripted-{id(monkeypatch)}")
-    async with serve(scripted) as client:
-        base_url = f"{str(client.base_url).rstrip('/')}/v1"
-        for prefix in ("LLM_", "LLM_STRONG_"):
-            monkeypatch.setenv(f"{prefix}BASE_URL", base_url)
-            monkeypatch.setenv(f"{prefix}MODEL", scripted.model)
-        monkeypatch.setenv("LLM_MAX_RETRIES", "0")
-        monkeypatch.setenv("AI_MODEL_QUALIFIED_WITHOUT_EVAL", scripted.model)
-        yield scripted
+def model(scripted_model):
+    return scripted_model
 
 
 async def autopilot_seller(stores, label: str):  # noqa: F811
