@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -104,7 +105,8 @@ async def test_usage_report_and_budget_show_recorded_calls(gateway):
     await record_llm_call(tenant, model="smollm2-135m-instruct", prompt_tokens=850, completion_tokens=150,
                           latency_ms=1200, conversation_id=conversation)
     await record_llm_call(tenant, model="gpt-4o-mini", prompt_tokens=1000, completion_tokens=100, latency_ms=800)
-    today = datetime.now(timezone.utc).date().isoformat()
+    # The report's days are Warsaw days: between 23:00 and 24:00 UTC the UTC date is already yesterday.
+    today = datetime.now(timezone.utc).astimezone(ZoneInfo("Europe/Warsaw")).date().isoformat()
 
     by_model = (await gateway.get(f"/function/ai/usage?groupBy=model&to={today}", headers=seller)).json()
     assert by_model["totals"]["requests"] == 2 and by_model["totals"]["tokens"] == 2100
