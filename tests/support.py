@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+import time
 import random
 import socket
 from collections.abc import AsyncIterator
@@ -44,3 +46,13 @@ async def serve(app: Any, **client_options: Any) -> AsyncIterator[httpx.AsyncCli
     finally:
         server.should_exit = True
         await task
+
+
+async def post_signed(client: httpx.AsyncClient, path: str, body: bytes, secret: str) -> httpx.Response:
+    """POST a generic-channel webhook body as a shop does: JSON, signed with the channel's secret now."""
+    from shared.http.signatures import sign
+
+    timestamp = int(time.time())
+    return await client.post(path, content=body, headers={
+        "content-type": "application/json", "X-BokAI-Timestamp": str(timestamp),
+        "X-BokAI-Signature": sign(secret, timestamp, body)})

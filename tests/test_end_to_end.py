@@ -21,8 +21,7 @@ import pytest
 
 from shared.gateway.discovery import load_functions
 from shared.gateway.dispatcher import FunctionGateway
-from shared.http.signatures import sign
-from tests.support import serve
+from tests.support import post_signed, serve
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.integration
@@ -75,11 +74,8 @@ async def customer_writes(gateway, tenant_id: str, account_id: str, secret: str,
     body = json.dumps({"messageId": uuid.uuid4().hex, "conversationId": uuid.uuid4().hex, "text": text,
                        "sentAt": datetime.now(timezone.utc).isoformat(),
                        "customer": {"name": "Klient Sklepu"}}).encode()
-    timestamp = int(time.time())
-    response = await gateway.post(
-        f"/function/webhooks/channels/{tenant_id}/{account_id}/messages", content=body,
-        headers={"content-type": "application/json", "X-BokAI-Timestamp": str(timestamp),
-                 "X-BokAI-Signature": sign(secret, timestamp, body)})
+    response = await post_signed(gateway, f"/function/webhooks/channels/{tenant_id}/{account_id}/messages", body,
+                                 secret)
     assert response.status_code == 202, response.text
 
 

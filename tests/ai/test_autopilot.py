@@ -24,7 +24,6 @@ from functions.webhooks.handler import app as webhooks_app
 from shared.ai.config import update_ai_config
 from shared.ai.schemas import AiConfigPatch
 from shared.conversations.tables import Conversation, Message
-from shared.http.signatures import sign
 from shared.inbox.tables import InboxEvent
 from shared.knowledge.answers import CuratedAnswerIn, create_answer
 from shared.knowledge.stores import KnowledgeStores
@@ -33,7 +32,7 @@ from tests.conversations.conftest import broker_namespace  # noqa: F401 - fixtur
 from tests.conversations.support import SECRET, generic_channel, wait_for
 from tests.fakes.generic_receiver import GenericReceiver
 from tests.fakes.smtp_peer import running_smtp_peer
-from tests.support import serve
+from tests.support import post_signed, serve
 from tests.tenancy.seed import seed_tenant
 from tests.webhooks.support import add_channel
 
@@ -95,11 +94,7 @@ async def shop_customer_writes(webhooks, tenant_id, account_id, text: str) -> st
     conversation = uuid.uuid4().hex
     body = json.dumps({"messageId": uuid.uuid4().hex, "conversationId": conversation, "text": text,
                        "sentAt": datetime.now(timezone.utc).isoformat(), "customer": {"name": "Klient"}}).encode()
-    timestamp = int(time.time())
-    response = await webhooks.post(
-        f"/channels/{tenant_id}/{account_id}/messages", content=body,
-        headers={"content-type": "application/json", "X-BokAI-Timestamp": str(timestamp),
-                 "X-BokAI-Signature": sign(SECRET, timestamp, body)})
+    response = await post_signed(webhooks, f"/channels/{tenant_id}/{account_id}/messages", body, SECRET)
     assert response.status_code == 202, response.text
     return conversation
 

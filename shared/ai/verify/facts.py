@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from shared.ai.policy_patterns import TLDS
 from shared.ai.textnorm import fold
 
 # Unit words (folded, as a prefix of the word after the number) → what the number counts.
@@ -47,7 +48,9 @@ _NUMBER = re.compile(
 )
 _POSTCODE = re.compile(r"(?<![\w-])\d{2}-\d{3}(?![\w-])")
 _DATE = re.compile(r"(?<![\d.])\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})(?![\d])")
-_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"')\]]+|(?<![@\w.-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:pl|com|eu|net|org|ro|bg|hu|de|shop|store|info)(?![\w@-])(?:/[^\s<>\"')\]]*)?", re.IGNORECASE)
+# The policy guard's list of top-level domains: one idea of what a bare "name.tld" link is.
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"')\]]+|(?<![@\w.-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\."
+                  rf"(?:{'|'.join(TLDS)})(?![\w@-])(?:/[^\s<>\"')\]]*)?", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\d{2,3}[\s-]?\d{3}[\s-]?\d{3}(?:[\s-]?\d{2,3})?(?![\d])")
 # A code: letters and digits in one token ("XC-200", "A55", "M12x1.5"), or an all-capitals token ("XL", "LED").

@@ -14,11 +14,10 @@ import pytest
 
 from shared.gateway.discovery import load_functions
 from shared.gateway.dispatcher import FunctionGateway
-from shared.http.signatures import sign
 from tests.fakes.generic_receiver import GenericReceiver
 from tests.fakes.scripted_llm import ScriptedLlm
 from tests.faults.scenario import SECRET, message_body, message_states, new_seller, wait_ingested
-from tests.support import serve
+from tests.support import post_signed, serve
 
 ROOT = Path(__file__).resolve().parents[3]
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("db_pool")]
@@ -60,12 +59,8 @@ async def test_fabricated_number_and_echo_are_held_a_verified_answer_is_delivere
             for number, (question, _, _) in enumerate((VERIFIED, FABRICATED, ECHO)):
                 ref = f"verify-{number}-{int(time.time())}"
                 refs[ref] = question
-                body = message_body(ref, f"chat-{ref}", question)
-                timestamp = int(time.time())
-                response = await gateway.post(
-                    f"/function/webhooks/channels/{tenant_id}/{account['id']}/messages", content=body,
-                    headers={"content-type": "application/json", "X-BokAI-Timestamp": str(timestamp),
-                             "X-BokAI-Signature": sign(SECRET, timestamp, body)})
+                response = await post_signed(gateway, f"/function/webhooks/channels/{tenant_id}/{account['id']}/messages",
+                                             message_body(ref, f"chat-{ref}", question), SECRET)
                 assert response.status_code == 202, response.text
 
             deadline = time.monotonic() + 120
