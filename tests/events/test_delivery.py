@@ -1,4 +1,4 @@
-"""Events reach a real receiver exactly as README "Event webhooks" documents them, signed; a receiver
+"""Events reach a real receiver exactly as docs/events.md documents them, signed; a receiver
 that is down or answers 500 gets them once it is back, while replies keep being sent; retries end
 with the delivery failed and the endpoint failing, and a redelivery then succeeds."""
 
@@ -293,8 +293,8 @@ async def test_a_rotated_secret_signs_beside_the_old_one_until_the_overlap_ends(
 
 
 def readme_verifier():
-    """The Python of README "Event webhooks", run as a seller would copy it."""
-    section = (ROOT / "README.md").read_text().split("## Event webhooks", 1)[1].split("\n## ", 1)[0]
+    """The Python of docs/events.md, run as a seller would copy it."""
+    section = (ROOT / "docs" / "events.md").read_text()
     [snippet] = re.findall(r"```python\n(.*?)```", section, re.S)
     namespace: dict = {}
     exec(snippet, namespace)  # noqa: S102 — our own documentation
