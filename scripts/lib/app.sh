@@ -57,6 +57,19 @@ GATEWAY_PORT=$GATEWAY_PORT
 # A frontend in development (its dev server's origin) may call the local gateway (shared/http/cors.py).
 CORS_ALLOWED_ORIGINS=${LOCAL_FRONTEND_ORIGINS:-http://localhost:3000,http://localhost:5173}
 ENV
+  # The local stack's own env only (no suffix): a receiver on this machine (the demo's, a developer's)
+  # gets reply callbacks and event webhooks over plain http. Production keeps both off (the settings'
+  # defaults); a test database's env keeps production rules and each test opts in where it needs to.
+  [[ -n "$suffix" ]] || cat >>"$(env_file)" <<'ENV'
+# LOCAL ONLY: reply callbacks and event webhooks may go to loopback/private addresses over plain http.
+GENERIC_CHANNEL_ALLOW_PRIVATE_CALLBACKS=true
+EVENTS_WEBHOOK_ALLOW_PRIVATE_URLS=true
+ENV
+}
+
+# The start-up line that says the local stack is not production about where it connects.
+warn_local_destinations() {
+  warn "local stack: reply callbacks and event webhooks may go to loopback/private addresses over plain http (GENERIC_CHANNEL_ALLOW_PRIVATE_CALLBACKS, EVENTS_WEBHOOK_ALLOW_PRIVATE_URLS in $(env_file)); production refuses them"
 }
 
 export_env() { set -a; source "$(env_file "${1:-}")"; set +a; }

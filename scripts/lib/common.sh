@@ -82,6 +82,7 @@ fi
 say()  { printf '%s\n' "$*"; }
 step() { printf '%s==>%s %s\n' "$C_DIM" "$C_OFF" "$*"; }
 ok()   { printf '%s ok %s %s\n' "$C_OK" "$C_OFF" "$*"; }
+warn() { printf '%swarning:%s %s\n' "$C_ERR" "$C_OFF" "$*"; }
 # One clear line on stderr, then exit: the scripts never hang or dump a trace on a known failure.
 die()  { printf '%serror:%s %s\n' "$C_ERR" "$C_OFF" "$*" >&2; exit 1; }
 
