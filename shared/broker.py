@@ -13,6 +13,7 @@ restarting. In functions an enqueue fails fast instead: their jobs are in the ou
 Jobs of the queues in a priority class (``shared.queue_classes``) are shared fairly between sellers:
 an enqueue stages the job in its seller's lane and a worker's fetch releases lanes round robin
 (``shared.fair_queue``); ``FairShareSlots`` frees a seller's slot when the job ends.
+``ModelServerPriority`` makes a job's model-server calls interactive or background by its class.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ from dramatiq.common import current_millis
 from dramatiq.middleware.asyncio import AsyncIO
 
 from shared.fair_queue import FairQueues, lane_of
+from shared.infra.fairness import set_job_interactive
 from shared.infra.redis import RedisSettings, make_sync_redis
-from shared.queue_classes import per_seller_cap
+from shared.queue_classes import per_seller_cap, serves_a_waiting_person
 from shared.settings import Settings, load
 
 logger = logging.getLogger("bokai.broker")
@@ -165,6 +167,23 @@ class FairShareSlots(dramatiq.Middleware):
             logger.warning("seller slot of a %s job not freed: %s", message.actor_name, type(problem).__name__)
 
 
+class ModelServerPriority(dramatiq.Middleware):
+    """Every model-server call of a job is interactive when its queue's class has a person waiting
+    (``shared.queue_classes.serves_a_waiting_person``) and background otherwise: live work embeds on the
+    interactive server, ingestion and reply generation on the background one."""
+
+    def before_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
+        # Set on the worker thread; the async actor's coroutine starts from a copy of its context.
+        set_job_interactive(serves_a_waiting_person(message.queue_name))
+
+    def after_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message, *,
+                              result=None, exception=None) -> None:
+        set_job_interactive(False)
+
+    def after_skip_message(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
+        set_job_interactive(False)
+
+
 def _make_broker() -> ResilientRedisBroker:
     settings, tuning = load(RedisSettings), load(BrokerSettings)
     redis_broker = ResilientRedisBroker(
@@ -174,6 +193,7 @@ def _make_broker() -> ResilientRedisBroker:
     )
     redis_broker.add_middleware(AsyncIO())
     redis_broker.add_middleware(FairShareSlots())
+    redis_broker.add_middleware(ModelServerPriority())
     return redis_broker
 
 
@@ -186,4 +206,6 @@ def enqueue(queue_name: str, actor_name: str, *ids: str, delay_ms: int | None = 
     message = dramatiq.Message(
         queue_name=queue_name, actor_name=actor_name, args=tuple(ids), kwargs={}, options={}
     )
-    return broker.enqueue(message, delay=delay_ms).message_id
+    # No delay goes straight to the queue: Dramatiq sends any delay, 0 included, through the delay
+    # queue, one more idle poll before a worker sees the job.
+    return broker.enqueue(message, delay=delay_ms or None).message_id

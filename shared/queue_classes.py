@@ -29,7 +29,16 @@ QUEUE_CLASSES: dict[str, tuple[str, ...]] = {
 # Threads of one worker process of each class (local stack, fault suite, benches; Kubernetes sets its
 # own in deploy/k8s): above each class's per-seller cap, so a second seller always finds a thread.
 THREADS: dict[str, int] = {"live": 4, "reply": 3, "bulk": 2}
+# How long an idle consumer of each class sleeps at most between two looks at its queue (Dramatiq's
+# worker_timeout, 1 s by default, applied by shared.worker at boot): a message passes three live hops
+# (inbox, the reply seam, the decision) before its reply is started, each an idle poll away when the
+# queue was empty. A look is one or two Redis calls; bulk work can wait a second.
+IDLE_POLL_MS: dict[str, int] = {"live": 100, "reply": 100, "bulk": 1000}
 CLASS_OF_QUEUE: dict[str, str] = {queue: name for name, queues in QUEUE_CLASSES.items() for queue in queues}
+# Classes whose jobs a person waits on: their model-server calls are interactive (the interactive
+# embedding server, ahead of background calls at a shared one); the reply and bulk classes' calls queue
+# as background work (shared.infra.fairness).
+INTERACTIVE_CLASSES = frozenset({"live"})
 
 
 class QueueClassSettings(Settings, frozen=True, kw_only=True):
@@ -50,6 +59,17 @@ def per_seller_cap(queue_name: str) -> int | None:
     if name is None:
         return None
     return max(1, getattr(load(QueueClassSettings), f"{name}_per_seller"))
+
+
+def serves_a_waiting_person(queue_name: str) -> bool:
+    """Whether the jobs of ``queue_name`` make interactive model-server calls: the one rule by class."""
+    return CLASS_OF_QUEUE.get(queue_name) in INTERACTIVE_CLASSES
+
+
+def idle_poll_ms(queues: set[str] | None) -> int:
+    """A worker's idle poll: the shortest of its classes' (a worker of every queue polls like live)."""
+    classes = {CLASS_OF_QUEUE.get(q) for q in queues} if queues else set(QUEUE_CLASSES)
+    return min((IDLE_POLL_MS[c] for c in classes if c), default=max(IDLE_POLL_MS.values()))
 
 
 def worker_args(name: str, threads: int | None = None) -> list[str]:

@@ -31,6 +31,7 @@ from shared.infra.redis import close_redis, open_redis  # noqa: E402
 from shared.ops.metrics import initialise_worker_series  # noqa: E402
 from shared.ops.stats import refresh_database_gauges, refresh_queue_gauges  # noqa: E402
 from shared.ops.supervisor import WorkerSupervisor  # noqa: E402
+from shared.queue_classes import idle_poll_ms  # noqa: E402
 from shared.settings import load  # noqa: E402
 from shared.outbox.relay import OutboxRelay  # noqa: E402
 
@@ -49,6 +50,8 @@ class ProcessResources(dramatiq.Middleware):
     through that client)."""
 
     def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        # Before its consumers exist (they copy it): how soon an idle consumer sees a new job.
+        worker.worker_timeout = idle_poll_ms(worker.consumer_whitelist)
         # Before the worker threads start (the AsyncIO middleware, added first, has started the
         # loop by now): a job taken at once from a backlog must find the pool open, or its
         # transaction would use a stray connection the pool then refuses to take back.

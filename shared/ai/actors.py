@@ -54,9 +54,9 @@ async def decide_reply(tenant_id: str, message_id: str) -> None:
     # Live class: a hand-off, a thank-you, after hours, a curated answer or "not grounded" is decided
     # here without waiting behind other conversations' model calls; only what a model must write moves
     # on to the reply class (which decides again: the state may have changed in between).
-    # A customer waits: the query embedding goes to the interactive embedding server, never behind a
-    # neighbour's ingestion on the background one.
-    with tenant_lane(tenant_id, interactive=True):
+    # A customer waits: as live-class work (shared.broker.ModelServerPriority) the query embedding goes
+    # to the interactive embedding server, never behind a neighbour's ingestion on the background one.
+    with tenant_lane(tenant_id):
         outcome = await handle_customer_message(await process_stores(), UUID(tenant_id), UUID(message_id),
                                                 generate=False)
     if outcome.action == "generate":

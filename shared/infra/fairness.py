@@ -44,12 +44,17 @@ class Lane:
 
 
 _lane: ContextVar[Lane | None] = ContextVar("bokai_fair_lane", default=None)
+# Whether the job being processed has a person waiting on it: set for each job by its queue's priority
+# class (``shared.broker.ModelServerPriority``), so every model-server call the job makes is interactive
+# or not by one rule, not by a flag at each call site.
+_job_interactive: ContextVar[bool] = ContextVar("bokai_job_interactive", default=False)
 
 
 @contextmanager
-def lane(name: str, *, interactive: bool = False) -> Iterator[None]:
-    """A lane by any stable per-seller name (e.g. the seller's LLM cache salt when no id is at hand)."""
-    token = _lane.set(Lane(name, interactive))
+def lane(name: str, *, interactive: bool | None = None) -> Iterator[None]:
+    """A lane by any stable per-seller name (e.g. the seller's LLM cache salt when no id is at hand);
+    interactive or not as the current job is, unless the caller (an HTTP request) says."""
+    token = _lane.set(Lane(name, _job_interactive.get() if interactive is None else interactive))
     try:
         yield
     finally:
@@ -57,7 +62,12 @@ def lane(name: str, *, interactive: bool = False) -> Iterator[None]:
 
 
 def current_lane() -> Lane:
-    return _lane.get() or Lane(BACKGROUND_LANE, False)
+    return _lane.get() or Lane(BACKGROUND_LANE, _job_interactive.get())
+
+
+def set_job_interactive(interactive: bool) -> None:
+    """For the job about to run on this worker thread (its coroutine inherits the context)."""
+    _job_interactive.set(interactive)
 
 
 class ModelServerBusy(Exception):

@@ -11,7 +11,8 @@ from shared.tenancy.ids import parse_tenant_id
 
 
 @contextmanager
-def tenant_lane(tenant_id: UUID | str, *, interactive: bool = False) -> Iterator[None]:
-    """Model-server calls made inside the block count against ``tenant_id``'s share."""
+def tenant_lane(tenant_id: UUID | str, *, interactive: bool | None = None) -> Iterator[None]:
+    """Model-server calls made inside the block count against ``tenant_id``'s share; in a worker they are
+    interactive when the job's queue class is (``shared.queue_classes.serves_a_waiting_person``)."""
     with lane(str(parse_tenant_id(tenant_id)), interactive=interactive):
         yield

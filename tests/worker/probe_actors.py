@@ -21,9 +21,7 @@ async def count_messages(tenant_id: str) -> None:
         await redis.aclose()
 
 
-@dramatiq.actor(actor_name="probe.bulk_job", queue_name="knowledge", max_retries=0)
-async def bulk_job(tenant_id: str, job: str, seconds: str) -> None:
-    """A stand-in for one seller's ingestion in the bulk class: takes ``seconds``, records its end."""
+async def _timed_job(tenant_id: str, job: str, seconds: str) -> None:
     import asyncio
     import time
 
@@ -33,3 +31,47 @@ async def bulk_job(tenant_id: str, job: str, seconds: str) -> None:
         await redis.rpush(f"probe:bulk-done:{dramatiq.get_broker().namespace}", f"{tenant_id}:{job}:{time.time()}")
     finally:
         await redis.aclose()
+
+
+@dramatiq.actor(actor_name="probe.bulk_job", queue_name="knowledge", max_retries=0)
+async def bulk_job(tenant_id: str, job: str, seconds: str) -> None:
+    """A stand-in for one seller's ingestion in the bulk class: takes ``seconds``, records its end."""
+    await _timed_job(tenant_id, job, seconds)
+
+
+@dramatiq.actor(actor_name="probe.live_job", queue_name="inbox", max_retries=0)
+async def live_job(tenant_id: str, job: str, seconds: str) -> None:
+    """The same in the live class."""
+    await _timed_job(tenant_id, job, seconds)
+
+
+async def _embed_and_record(tenant_id: str, run: str, job_class: str) -> None:
+    """Embeds one query in the seller's lane and records which way it went: ``ok`` or the error."""
+    from shared.infra.embeddings import Embedder
+    from shared.tenancy.fairness import tenant_lane
+
+    embedder = Embedder()
+    try:
+        with tenant_lane(tenant_id):
+            await embedder.embed_queries(["Czy mogę zwrócić towar?"])
+        outcome = "ok"
+    except Exception as problem:  # noqa: BLE001 - the test reads which server the call reached
+        outcome = type(problem).__name__
+    finally:
+        await embedder.close()
+    redis = make_redis()
+    try:
+        await redis.rpush(f"probe:embedded:{run}", f"{job_class}:{outcome}")
+    finally:
+        await redis.aclose()
+
+
+# One live-class queue and one bulk-class queue: the same code, told apart only by the job's class.
+@dramatiq.actor(actor_name="probe.embed_live", queue_name="replies", max_retries=0)
+async def embed_live(tenant_id: str, run: str) -> None:
+    await _embed_and_record(tenant_id, run, "live")
+
+
+@dramatiq.actor(actor_name="probe.embed_bulk", queue_name="knowledge", max_retries=0)
+async def embed_bulk(tenant_id: str, run: str) -> None:
+    await _embed_and_record(tenant_id, run, "bulk")

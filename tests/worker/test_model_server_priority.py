@@ -1,0 +1,94 @@
+"""A job's model-server calls are interactive or background by its queue's priority class, in a real
+worker (shared.broker.ModelServerPriority): live work embeds on the interactive server, bulk work on the
+background one, with no flag at the call site (both probe actors run the same code)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import dramatiq
+import pytest
+
+from shared.broker import ResilientRedisBroker
+from shared.infra.embeddings import EmbeddingSettings
+from shared.infra.fairness import current_lane, lane, set_job_interactive
+from shared.infra.redis import RedisSettings, make_sync_redis
+from shared.queue_classes import QUEUE_CLASSES, serves_a_waiting_person
+from shared.settings import load
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.integration
+
+
+def _closed_url() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"  # nothing listens there any more
+
+
+def test_only_the_live_class_has_a_person_waiting():
+    assert {name for name, queues in QUEUE_CLASSES.items() if all(map(serves_a_waiting_person, queues))} == {"live"}
+    assert not any(serves_a_waiting_person(q) for name in ("reply", "bulk") for q in QUEUE_CLASSES[name])
+    assert not serves_a_waiting_person("probe")
+
+
+def test_a_lane_follows_the_job_unless_the_caller_says():
+    try:
+        set_job_interactive(True)
+        with lane("seller"):
+            assert current_lane().interactive
+        with lane("seller", interactive=False):
+            assert not current_lane().interactive
+        assert current_lane().interactive, "a job's calls outside any seller's lane are interactive too"
+        set_job_interactive(False)
+        with lane("seller"):
+            assert not current_lane().interactive
+        with lane("seller", interactive=True):  # an HTTP request with a person waiting
+            assert current_lane().interactive
+    finally:
+        set_job_interactive(False)
+
+
+@pytest.mark.parametrize("reachable", ["interactive", "background"])
+async def test_live_jobs_embed_on_the_interactive_server_and_bulk_jobs_on_the_background_one(tmp_path, reachable):
+    configured = load(EmbeddingSettings)
+    working = configured.interactive_base_url or configured.base_url
+    # The server a job must NOT use is unreachable: a call routed there fails.
+    urls = {"EMBEDDINGS_INTERACTIVE_BASE_URL": working if reachable == "interactive" else _closed_url(),
+            "EMBEDDINGS_BASE_URL": working if reachable == "background" else _closed_url()}
+    namespace, run, ready = f"bokai-msp-{uuid.uuid4().hex[:10]}", uuid.uuid4().hex, tmp_path / "ready"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dramatiq", "shared.worker", "tests.worker.probe_actors", "--processes", "1",
+         "--threads", "2", "--queues", "replies", "knowledge"],
+        cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, **urls, "EMBEDDINGS_MAX_RETRIES": "0", "EMBEDDINGS_TIMEOUT_SECONDS": "20",
+             "WORKER_READY_FILE": str(ready), "REDIS_BROKER_NAMESPACE": namespace})
+    broker = ResilientRedisBroker(client=make_sync_redis(load(RedisSettings)), namespace=namespace)
+    try:
+        deadline = time.monotonic() + 90
+        while not ready.exists():
+            assert process.poll() is None and time.monotonic() < deadline, "worker did not boot"
+            await asyncio.sleep(0.2)
+        seller = str(uuid.uuid4())
+        for actor, queue in (("probe.embed_live", "replies"), ("probe.embed_bulk", "knowledge")):
+            broker.enqueue(dramatiq.Message(queue_name=queue, actor_name=actor, args=(seller, run), kwargs={},
+                                            options={}))
+        key = f"probe:embedded:{run}"
+        while broker.client.llen(key) < 2 and time.monotonic() < deadline + 60:
+            await asyncio.sleep(0.2)
+        outcomes = dict(record.decode().split(":") for record in broker.client.lrange(key, 0, -1))
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+        broker.client.delete(f"probe:embedded:{run}", *broker.client.scan_iter(match=f"{namespace}:*"))
+    on_interactive = {"live": "ok", "bulk": "APIConnectionError"}
+    on_background = {"live": "APIConnectionError", "bulk": "ok"}
+    assert outcomes == (on_interactive if reachable == "interactive" else on_background)
