@@ -28,6 +28,7 @@ from shared.broker import broker  # noqa: E402
 from shared.infra.llm import LlmSettings  # noqa: E402
 from shared.infra.postgres import close_pool, open_pool  # noqa: E402
 from shared.infra.redis import close_redis, open_redis  # noqa: E402
+from shared.ops.heartbeat import Heartbeat  # noqa: E402
 from shared.ops.metrics import initialise_worker_series  # noqa: E402
 from shared.ops.stats import refresh_database_gauges, refresh_queue_gauges  # noqa: E402
 from shared.ops.supervisor import WorkerSupervisor  # noqa: E402
@@ -79,18 +80,28 @@ broker.add_middleware(ProcessResources())
 
 def refresh_gauges() -> None:
     """Each supervisor tick: the system gauges (backlogs, ages, connections, queues), and the idle
-    tenants sweep when its interval has passed (coalesced across worker processes in Redis)."""
-    get_event_loop_thread().run_coroutine(refresh_database_gauges())
-    refresh_queue_gauges(broker)
+    tenants sweep when its interval has passed (coalesced across worker processes in Redis). Each
+    part on its own: Postgres being away keeps the queue gauges (Redis) fresh, and the other way round."""
     from shared.knowledge.idle_tenants import schedule_sweep
 
-    get_event_loop_thread().run_coroutine(schedule_sweep())
+    parts = (("database gauges", lambda: get_event_loop_thread().run_coroutine(refresh_database_gauges())),
+             ("queue gauges", lambda: refresh_queue_gauges(broker)),
+             ("idle tenants sweep", lambda: get_event_loop_thread().run_coroutine(schedule_sweep())))
+    failed = []
+    for name, part in parts:
+        try:
+            part()
+        except Exception as problem:  # noqa: BLE001 — a server away; the next tick tries again
+            failed.append(f"{name}: {type(problem).__name__}")
+    if failed:
+        raise RuntimeError("; ".join(failed))
 
 
 # After the pool is open: the relay enqueues committed jobs whose first enqueue failed, the
 # supervisor repairs what a Redis restart or a killed worker leaves behind.
 broker.add_middleware(OutboxRelay())
 broker.add_middleware(WorkerSupervisor(on_tick=refresh_gauges))
+broker.add_middleware(Heartbeat())
 
 if WORKER_METRICS:
     broker.add_middleware(Prometheus())

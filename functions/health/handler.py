@@ -1,4 +1,5 @@
-"""Health function: GET / reports whether every store and model server answers."""
+"""Health function: GET / reports whether every store and model server answers and every priority class
+has a live worker (200 ok, 503 degraded)."""
 
 from litestar import Response, get
 

@@ -9,19 +9,17 @@ Every ``maintenance_interval_seconds`` it
   identity's heartbeat is ``heartbeat_timeout`` old; jobs finished meanwhile are not (their data is gone);
 - runs that maintenance on every queue, so a killed worker's jobs come back within
   ``heartbeat_timeout + maintenance_interval``;
-- refreshes the worker's gauges (``shared.ops.stats``);
-- touches ``WORKER_LIVENESS_FILE`` (when set) after a complete tick: a liveness probe that finds it
-  older than a few intervals (the supervisor stuck, the event loop blocked) restarts the process.
+- refreshes the worker's gauges (``shared.ops.stats``).
+While Redis or Postgres is away a tick does what it can and the next one tries again; liveness is not
+its business (``shared.ops.heartbeat``), so an outage of any length restarts no worker.
 Consumers are idempotent, so a job that comes back twice does no harm.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import uuid
-from pathlib import Path
 from collections.abc import Callable
 
 import dramatiq
@@ -84,9 +82,6 @@ class WorkerSupervisor(dramatiq.Middleware):
             broker.run_maintenance(dq_name(queue_name))
         if self._on_tick is not None:
             self._on_tick()
-        liveness = os.environ.get("WORKER_LIVENESS_FILE")
-        if liveness:
-            Path(liveness).touch()
 
     def _revive_dead_consumers(self, broker: ResilientRedisBroker, worker: dramatiq.Worker) -> int:
         revived = 0

@@ -1,4 +1,8 @@
-"""Reachability checks of every dependency, for operators and the gateway's readiness."""
+"""Reachability checks of every dependency and the workers' heartbeats, for operators and monitors.
+
+``degraded`` (answered 503 by the health function) when a dependency does not answer or a priority
+class has no worker whose heartbeat is fresh (``shared.ops.presence``): messages are then stored
+but nobody processes them, which is an outage for the seller even though every server is up."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from shared.infra.objects import ObjectStoreSettings
 from shared.infra.postgres import engine
 from shared.infra.redis import make_redis
 from shared.infra.vectors import VectorStoreSettings
+from shared.ops.presence import ClassWorkers, workers_by_class
 from shared.settings import SettingsError, load
 
 
@@ -27,6 +32,8 @@ class CheckResult(msgspec.Struct, rename="camel"):
 class HealthReport(msgspec.Struct, rename="camel"):
     status: str  # ok | degraded
     checks: dict[str, CheckResult]
+    # Per priority class (live, reply, bulk); empty when Redis, where the heartbeats are, is away.
+    workers: dict[str, ClassWorkers] = {}
 
 
 async def _postgres() -> None:
@@ -105,7 +112,15 @@ async def _timed(check: Callable[[], Awaitable[None]]) -> CheckResult:
                        error=error)
 
 
+async def _workers() -> dict[str, ClassWorkers]:
+    try:
+        return await asyncio.wait_for(workers_by_class(), timeout=5.0)
+    except Exception:  # noqa: BLE001 — Redis away: its own check reports that
+        return {}
+
+
 async def check_all() -> HealthReport:
-    results = await asyncio.gather(*(_timed(check) for check in CHECKS.values()))
+    *results, workers = await asyncio.gather(*(_timed(check) for check in CHECKS.values()), _workers())
     checks = dict(zip(CHECKS, results, strict=True))
-    return HealthReport(status="ok" if all(r.ok for r in results) else "degraded", checks=checks)
+    healthy = all(r.ok for r in results) and bool(workers) and all(w.alive for w in workers.values())
+    return HealthReport(status="ok" if healthy else "degraded", checks=checks, workers=workers)

@@ -66,7 +66,15 @@ async def test_a_function_failing_to_start_fails_the_gateway_start():
 
 @pytest.mark.integration
 async def test_serves_the_project_functions():
+    from shared.infra.redis import RedisSettings, make_sync_redis
+    from shared.ops.presence import record_beat
+    from shared.queue_classes import QUEUE_CLASSES
+    from shared.settings import load
+
     assert "health" in function_names()
+    # A beat of every class, as running workers record it: health is ok only with live workers.
+    record_beat(make_sync_redis(), load(RedisSettings).broker_namespace,
+                [f"{name}/gateway-test/1" for name in QUEUE_CLASSES])
     async with serve(FunctionGateway(load_functions())) as client:
         live = await client.get("/function/health/live")
         report = await client.get("/function/health/")
