@@ -123,10 +123,15 @@ pid_alive() {
 }
 
 # Start a long-running process detached from this shell, logging to .state/logs/<name>.log.
+# A log grows across restarts (what a crashed worker said before its restart is what one reads it
+# for); past SPAWN_LOG_MAX_BYTES it moves to <name>.log.1 at the next start.
+SPAWN_LOG_MAX_BYTES="${SPAWN_LOG_MAX_BYTES:-$((50 * 1024 * 1024))}"
+
 spawn() {
   local name="$1"; shift
   local log="$LOG_DIR/$name.log"
-  : >"$log"
+  if [[ -f "$log" ]] && (( $(stat -c %s "$log") > SPAWN_LOG_MAX_BYTES )); then mv -f "$log" "$log.1"; fi
+  echo "--- start $(date -u +%Y-%m-%dT%H:%M:%SZ): $*" >>"$log"
   # 9>&-: the child must not inherit scripts/stack's lock, or the lock would live as long as it.
   setsid nohup "$@" >>"$log" 2>&1 < /dev/null 9>&- &
   echo $! >"$(pid_file "$name")"

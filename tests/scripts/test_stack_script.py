@@ -87,3 +87,29 @@ def test_a_function_that_cannot_start_ends_with_one_line_naming_it_and_its_log(t
     log = tmp_path / "logs" / f"fn-{name}.log"
     assert str(log) in last and "Application startup failed" in log.read_text()
     assert not list((tmp_path / "run").glob("fn-*.pid")), "the functions started by the failed attempt are stopped"
+
+
+def spawn_twice(tmp_path: Path, max_bytes: int | None = None) -> Path:
+    """scripts/lib/common.sh's spawn, as `scripts/stack start worker` uses it, run twice for one name."""
+    (tmp_path / "logs").mkdir(exist_ok=True)
+    (tmp_path / "run").mkdir(exist_ok=True)
+    script = ('source "$1"; for word in first second; do spawn demo sh -c "echo $word"; '
+              'while kill -0 "$(cat "$(pid_file demo)")" 2>/dev/null; do sleep 0.05; done; done')
+    env = {**os.environ, "BOKAI_STATE_DIR": str(tmp_path)}
+    if max_bytes is not None:
+        env["SPAWN_LOG_MAX_BYTES"] = str(max_bytes)
+    subprocess.run(["bash", "-c", script, "spawn-test", str(ROOT / "scripts" / "lib" / "common.sh")],
+                   env=env, check=True, timeout=30)
+    return tmp_path / "logs" / "demo.log"
+
+
+def test_a_restart_appends_to_the_log_instead_of_truncating_it(tmp_path):
+    log = spawn_twice(tmp_path).read_text()
+    assert "first" in log and "second" in log and log.index("first") < log.index("second")
+    assert log.count("--- start ") == 2
+
+
+def test_a_log_past_its_size_limit_moves_aside_at_the_next_start(tmp_path):
+    log = spawn_twice(tmp_path, max_bytes=10)
+    assert "second" in log.read_text() and "first" not in log.read_text()
+    assert "first" in (tmp_path / "logs" / "demo.log.1").read_text()
