@@ -11,6 +11,7 @@ from shared.conversations.tables import Conversation, HandoffLog, Message
 from shared.events.tables import EventDelivery, EventEndpoint
 from shared.inbox.tables import InboxEvent
 from shared.knowledge.tables import CuratedAnswer, KnowledgeDocument
+from shared.orders.tables import OrderSnapshotRow
 from shared.outbox.tables import OutboxJob
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "piccolo_migrations"
@@ -31,6 +32,7 @@ TENANT_TABLES = (
     HandoffLog,
     EventEndpoint,
     EventDelivery,
+    OrderSnapshotRow,
 )
 
 APP_CONFIG = AppConfig(

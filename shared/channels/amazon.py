@@ -25,3 +25,17 @@ def is_relay_address(address: str | None) -> bool:
 def is_amazon_buyer_mail(from_address: str | None, reply_to: str | None) -> bool:
     """Auto-forwarding keeps the buyer's alias in From; providers that rewrite From keep it in Reply-To."""
     return is_relay_address(from_address) or is_relay_address(reply_to)
+
+
+# Amazon order ids: 3-7-7 digits ("Order ID: 302-1234567-1234567"); Amazon writes the id into the
+# relay mail's subject ("... (Order: 302-...)") and its header lines.
+_ORDER_ID = re.compile(r"(?<![\d-])(\d{3}-\d{7}-\d{7})(?![\d-])")
+
+
+def order_id_of(subject: str | None, text: str | None) -> str | None:
+    """The order a relay mail is about: the subject's id first (Amazon writes it), else the first in the text."""
+    for part in (subject, text):
+        found = _ORDER_ID.search(part or "")
+        if found:
+            return found.group(1)
+    return None

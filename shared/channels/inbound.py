@@ -20,6 +20,10 @@ from shared.tenancy.db import tenant_tx, tx_connection
 
 # Enqueued (by name) once per newly stored customer message; the AI reply agent plugs in here.
 CUSTOMER_MESSAGE_ACTOR = ("replies", "replies.handle_customer_message")
+# meta key of the order a message is about, taken from the platform's own data (never from the
+# customer's words): {"platform", "orderId", "accountId"?}. It ties the conversation to that order
+# (order_snapshots, shared/orders: read here as SQL so channels need not import the orders domain).
+ORDER_REF_META_KEY = "orderRef"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +73,30 @@ ON CONFLICT (conversation_id, platform_message_id) DO NOTHING
 RETURNING id
 """
 
+_LINK_ORDER = """
+INSERT INTO order_snapshots (id, tenant_id, conversation_id, account_id, platform, order_id, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, now(), now())
+ON CONFLICT (conversation_id) DO NOTHING
+"""
+
+
+def order_ref(platform: str, order_id: str, account_id: UUID | None = None) -> dict:
+    """The meta entry tying a message's conversation to an order."""
+    return {"platform": platform, "orderId": order_id, "accountId": str(account_id) if account_id else None}
+
+
+async def _link_order(connection, tenant_id: UUID, conversation_id: UUID, meta: dict) -> None:
+    ref = meta.get(ORDER_REF_META_KEY)
+    if not isinstance(ref, dict) or not str(ref.get("orderId") or "").strip():
+        return
+    try:
+        account_id = UUID(ref["accountId"]) if ref.get("accountId") else None
+    except (ValueError, TypeError):
+        account_id = None
+    # The first order a conversation is tied to stays its order.
+    await connection.execute(_LINK_ORDER, uuid.uuid4(), tenant_id, conversation_id, account_id,
+                             str(ref.get("platform") or "")[:30], str(ref["orderId"]).strip()[:100])
+
 
 async def record_inbound_message(tenant_id: UUID, message: InboundMessage) -> RecordedMessage:
     """Store the message unless it is already stored, with the agent's job in the same transaction.
@@ -94,6 +122,7 @@ async def record_inbound_message(tenant_id: UUID, message: InboundMessage) -> Re
             msgspec.json.encode(message.attachments).decode(), msgspec.json.encode(message.meta).decode(),
             sent_at,
         )
+        await _link_order(connection, tenant_id, conversation_id, message.meta)
         if message_id is not None:
             job = None if message.automatic else await stage(
                 tenant_id, *CUSTOMER_MESSAGE_ACTOR, str(tenant_id), str(message_id))

@@ -10,6 +10,7 @@ from shared.conversations.cursors import decode_cursor, encode_cursor, page_limi
 from shared.conversations.errors import InvalidRequest, NotFound
 from shared.conversations.schemas import (
     ConversationDetail,
+    ConversationOrder,
     ConversationPage,
     ConversationView,
     MessagePage,
@@ -59,6 +60,24 @@ SELECT id, conversation_id, direction, sender_type, sender_name, content, status
  ORDER BY COALESCE(sent_at, created_at), id
  LIMIT $5
 """
+
+
+# The orders domain writes order_snapshots; read here as SQL so conversations need not import it.
+_ORDERS = """
+SELECT conversation_id, platform, order_id, snapshot::text AS snapshot, fetched_at, last_error
+  FROM order_snapshots WHERE tenant_id = $1 AND conversation_id = ANY($2::uuid[])
+"""
+
+
+async def _with_orders(connection, tenant_id: UUID, views: list[ConversationView]) -> list[ConversationView]:
+    """One query for the whole page: each conversation with the order it is tied to."""
+    if not views:
+        return views
+    rows = await connection.fetch(_ORDERS, tenant_id, [v.id for v in views])
+    orders = {r["conversation_id"]: ConversationOrder(
+        platform=r["platform"], order_id=r["order_id"], snapshot=_json(r["snapshot"]) if r["snapshot"] else None,
+        fetched_at=r["fetched_at"], last_error=r["last_error"]) for r in rows}
+    return [msgspec.structs.replace(v, order=orders.get(v.id)) for v in views]
 
 
 def conversation_view(row) -> ConversationView:
@@ -118,7 +137,7 @@ async def list_conversations(tenant_id: UUID, *, status: str | None = None, plat
         connection = tx_connection()
         rows = await connection.fetch(_CONVERSATIONS, tenant_id, status, platform, pattern, after_at,
                                       after_id, None, needs_human, limit + 1)
-    items = [conversation_view(r) for r in rows[:limit]]
+        items = await _with_orders(connection, tenant_id, [conversation_view(r) for r in rows[:limit]])
     more = len(rows) > limit
     return ConversationPage(items=items, next_cursor=encode_cursor(items[-1].last_message_at, items[-1].id)
                             if more else None)
@@ -140,7 +159,8 @@ async def fetch_conversation(connection, tenant_id: UUID, conversation_id: UUID)
                                   conversation_id, None, 1)
     if not rows:
         raise NotFound(CONVERSATION_MISSING)
-    return conversation_view(rows[0])
+    [view] = await _with_orders(connection, tenant_id, [conversation_view(rows[0])])
+    return view
 
 
 async def get_conversation(tenant_id: UUID, conversation_id: UUID, *, messages_limit: int = 50) -> ConversationDetail:

@@ -32,6 +32,18 @@ class MessageView(msgspec.Struct, rename="camel", kw_only=True):
     updated_at: datetime
 
 
+class ConversationOrder(msgspec.Struct, rename="camel", kw_only=True):
+    platform: str
+    order_id: str
+    # The order as last read from the platform (shared.orders.schemas.OrderSnapshot: status, items,
+    # shipments with carrier, waybill and the carrier's latest status, returns, refunds; no personal
+    # data); None until it was read, and always None where the platform has no order API (Amazon, generic).
+    snapshot: dict | None = None
+    fetched_at: datetime | None = None
+    # Why the last refresh failed (RateLimited, PlatformUnavailable, "order of another buyer", ...).
+    last_error: str | None = None
+
+
 class ConversationView(msgspec.Struct, rename="camel", kw_only=True):
     id: UUID
     platform: str
@@ -49,6 +61,8 @@ class ConversationView(msgspec.Struct, rename="camel", kw_only=True):
     last_message_at: datetime
     last_message_preview: str | None = None
     created_at: datetime
+    # The order this conversation is about (shared/orders); None when it is tied to no order.
+    order: ConversationOrder | None = None
 
 
 class ConversationPage(msgspec.Struct, rename="camel", kw_only=True):

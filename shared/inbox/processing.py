@@ -16,11 +16,13 @@ from shared.channels import amazon
 from shared.channels.binding import Binding, email_binding
 from shared.channels.email import EMAIL_META_KEY
 from shared.channels.emag import orders as emag_orders
-from shared.channels.inbound import InboundMessage, record_inbound_message
+from shared.channels.inbound import ORDER_REF_META_KEY, InboundMessage, order_ref, record_inbound_message
 from shared.conversations.handoff import leave_for_human
 from shared.inbox import automatic_mail
 from shared.inbox.email_parsing import strip_quoted
 from shared.inbox.schemas import EmagCallback, EmailPayload, GenericMessage, UploadNotification
+from shared.orders.fetchers import snapshot_from_emag
+from shared.orders.refresh import keep_fetched, refresh_order
 from shared.outbox.staging import publish
 from shared.tenancy.db import tenant_tx, tx_connection
 
@@ -86,7 +88,8 @@ async def _marketplace_of(tenant_id: UUID, binding: Binding, email: EmailPayload
     way that marketplace's reply rules apply to it.
     """
     if amazon.is_amazon_buyer_mail(email.from_address, email.reply_to):
-        return amazon.PLATFORM, {}, None
+        order_id = amazon.order_id_of(email.subject, email.text)
+        return amazon.PLATFORM, {ORDER_REF_META_KEY: order_ref(amazon.PLATFORM, order_id)} if order_id else {}, None
     if binding.marketplace == "emag" and binding.marketplace_account_id is not None:
         meta, customer = await emag_orders.message_meta(tenant_id, binding.marketplace_account_id, email.subject,
                                                         email.text)
@@ -102,7 +105,8 @@ async def _message_from(tenant_id: UUID, source: str, event_type: str, payload: 
                 platform="generic", conversation_ref=generic.conversation_id, message_ref=generic.message_id,
                 text=generic.text, sent_at=generic.sent_at, channel_account_id=_channel_of(source),
                 customer_name=generic.customer.name, subject=generic.subject,
-                attachments=[msgspec.to_builtins(a) for a in generic.attachments])
+                attachments=[msgspec.to_builtins(a) for a in generic.attachments],
+                meta={ORDER_REF_META_KEY: order_ref("generic", generic.order_id)} if generic.order_id else {})
         if event_type == "email.received":
             return await _email_message(tenant_id, _channel_of(source),
                                         msgspec.json.decode(payload, type=EmailPayload))
@@ -159,11 +163,15 @@ async def process_event(tenant_id: str, event_id: str) -> str:
             if account is None:
                 raise MalformedPayload("order callback without its eMAG channel")
             await emag_orders.apply_order_callback(tenant, account, callback.order_id)
+            await refresh_order(tenant, "emag", callback.order_id)
         else:
             message = await _message_from(tenant, source, event_type, payload.encode())
             if message is None:
                 raise MalformedPayload(f"unknown inbox event type {event_type!r}")
             recorded = await record_inbound_message(tenant, message)
+            if isinstance(message.meta.get(emag_orders.ORDER_META_KEY), dict):
+                await keep_fetched(tenant, recorded.conversation_id,
+                                   snapshot_from_emag(message.meta[emag_orders.ORDER_META_KEY]))
             if message.automatic:
                 # Never answered by the AI (no job was staged): a person sees it, with the reason.
                 # Idempotent, so a retry after a crash here hands it over then.

@@ -32,6 +32,8 @@ class GenericMessage(msgspec.Struct, rename="camel", kw_only=True):
     customer: GenericCustomer = msgspec.field(default_factory=GenericCustomer)
     subject: str | None = None
     attachments: list[GenericAttachment] = []
+    # The shop's own order id this conversation is about (linked, shown beside the messages).
+    order_id: str | None = None
 
 
 class EmailAttachment(msgspec.Struct, rename="camel", kw_only=True):

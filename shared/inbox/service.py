@@ -57,6 +57,7 @@ class InboundSecrets(Settings, frozen=True, kw_only=True):
 
 
 _generic_decoder = msgspec.json.Decoder(GenericMessage)
+MAX_ORDER_ID_CHARS = 100
 
 
 def bearer_matches(authorization: str | None, expected: str) -> bool:
@@ -80,6 +81,8 @@ def _decode_generic(body: bytes) -> GenericMessage:
         raise Malformed("messageId and conversationId are at most 255 characters.")
     if len(message.text) > MAX_TEXT_CHARS:
         raise Malformed(f"text is at most {MAX_TEXT_CHARS} characters.")
+    if message.order_id is not None and not 0 < len(message.order_id.strip()) <= MAX_ORDER_ID_CHARS:
+        raise Malformed(f"orderId, when given, is 1 to {MAX_ORDER_ID_CHARS} characters.")
     return message
 
 

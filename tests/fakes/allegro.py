@@ -43,11 +43,13 @@ class FakeMessage:
     from_buyer: bool
     visible: bool = True
     deleted: bool = False
+    order_id: str | None = None  # a post-purchase thread: the checkout form it relates to
 
     def as_json(self) -> dict:
         return {"id": self.id, "status": "DELIVERED", "type": "MESSAGE_CENTER", "createdAt": iso(self.created_at),
                 "thread": {"id": self.thread_id}, "author": {"login": self.login, "isInterlocutor": self.from_buyer},
-                "text": self.text, "subject": None, "relatesTo": {"offer": None, "order": None},
+                "text": self.text, "subject": None,
+                "relatesTo": {"offer": None, "order": {"id": self.order_id} if self.order_id else None},
                 "hasAdditionalAttachments": False, "attachments": []}
 
 
@@ -92,11 +94,13 @@ class AllegroFake(FakeApp):
 
     # --- test controls -------------------------------------------------------------------
     def add_message(self, thread_id: str, text: str, created_at: datetime, *, buyer: str = "kupujacy_1",
-                    from_buyer: bool = True, held: bool = False) -> str:
-        """``held``: in Allegro's verification; invisible until ``release`` and then keeps its createdAt."""
+                    from_buyer: bool = True, held: bool = False, order_id: str | None = None) -> str:
+        """``held``: in Allegro's verification; invisible until ``release`` and then keeps its createdAt.
+        ``order_id``: the message relates to that checkout form (``relatesTo.order.id``)."""
         thread = self.threads.setdefault(thread_id, FakeThread(thread_id, buyer))
         message = FakeMessage(f"msg-{next(self._ids)}", thread_id, text, created_at,
-                              buyer if from_buyer else self.seller_login, from_buyer, visible=not held)
+                              buyer if from_buyer else self.seller_login, from_buyer, visible=not held,
+                              order_id=order_id)
         thread.messages.append(message)
         if not held:
             thread.last_message_at = max(filter(None, (thread.last_message_at, created_at)))
@@ -110,9 +114,10 @@ class AllegroFake(FakeApp):
         self._message(message_id).deleted = True
 
     def add_issue_message(self, issue_id: str, text: str, created_at: datetime, *, role: str = "BUYER",
-                          login: str = "kupujacy_2") -> str:
-        issue = self.issues.setdefault(issue_id, {"id": issue_id, "subject": "Produkt uszkodzony",
-                                                  "buyer": {"id": "9", "login": login}, "chat": []})
+                          login: str = "kupujacy_2", checkout_form_id: str | None = None) -> str:
+        issue = self.issues.setdefault(issue_id, {
+            "id": issue_id, "subject": "Produkt uszkodzony", "buyer": {"id": "9", "login": login}, "chat": [],
+            "checkoutForm": {"id": checkout_form_id, "createdAt": iso(created_at)} if checkout_form_id else None})
         entry = {"id": f"chat-{next(self._ids)}", "createdAt": iso(created_at), "text": text,
                  "author": {"login": login if role == "BUYER" else self.seller_login, "role": role}}
         issue["chat"].append(entry)
@@ -194,6 +199,7 @@ class AllegroFake(FakeApp):
 
     def _issues(self, request: FakeRequest, user: str) -> Reply:
         issues = [{"id": i["id"], "subject": i["subject"], "buyer": i["buyer"], "type": "DISPUTE",
+                   "checkoutForm": i.get("checkoutForm"),
                    "status": "DISPUTE_ONGOING", "openedDate": i["chat"][0]["createdAt"] if i["chat"] else None,
                    "chat": {"lastMessage": {"createdAt": i["chat"][-1]["createdAt"]} if i["chat"] else None}}
                   for i in self.issues.values()]

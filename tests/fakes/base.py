@@ -19,6 +19,8 @@ class FakeRequest:
     headers: dict[str, str]
     body: bytes
     params: dict[str, str] = field(default_factory=dict)
+    # Every value of a repeated query parameter (``?waybill=a&waybill=b``); ``query`` keeps the first.
+    query_lists: dict[str, list[str]] = field(default_factory=dict)
 
     def json(self) -> Any:
         return json.loads(self.body or b"null")
@@ -113,8 +115,10 @@ class FakeApp:
             if not message.get("more_body"):
                 break
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-        query = {k: v[0] for k, v in parse_qs(scope["query_string"].decode()).items()}
-        reply = self.dispatch(FakeRequest(scope["method"], scope["path"], query, headers, body))
+        query_lists = parse_qs(scope["query_string"].decode())
+        query = {k: v[0] for k, v in query_lists.items()}
+        reply = self.dispatch(FakeRequest(scope["method"], scope["path"], query, headers, body,
+                                          query_lists=query_lists))
         payload = reply.raw if reply.raw is not None else (b"" if reply.body is None else json.dumps(reply.body).encode())
         for marker, raw in self.byte_swaps:
             payload = payload.replace(marker, raw)

@@ -13,6 +13,7 @@ from shared.conversations.tables import Conversation, HandoffLog, Message
 from shared.events.tables import EventDelivery, EventEndpoint
 from shared.inbox.tables import InboxEvent
 from shared.knowledge.tables import CuratedAnswer, KnowledgeDocument
+from shared.orders.tables import OrderSnapshotRow
 from shared.outbox.tables import OutboxJob
 from shared.tenancy.db import tenant_tx
 
@@ -64,7 +65,9 @@ async def seed_tenant(label: str) -> SeededTenant:
         # Disabled: tests of other domains seed sellers too, and their replies must not stage events.
         endpoint = EventEndpoint(tenant_id=tenant_id, url=f"https://hooks.example.pl/{label}",
                                  event_types=["reply.sent"], secret_encrypted=b"sealed", enabled=False)
-        for row in (message, document, curated, ai_config, usage, inbox, outbox, handoff, endpoint):
+        order = OrderSnapshotRow(tenant_id=tenant_id, conversation_id=conversation.id, platform="allegro",
+                                 order_id=f"order-{suffix}", snapshot={"platform": "allegro", "orderId": f"order-{suffix}"})
+        for row in (message, document, curated, ai_config, usage, inbox, outbox, handoff, endpoint, order):
             await row.save()
         # Delivered already: a seeded delivery must not be sent by a worker running against the test database.
         delivery = EventDelivery(tenant_id=tenant_id, endpoint_id=endpoint.id, event_id=uuid.uuid4(),
@@ -74,7 +77,7 @@ async def seed_tenant(label: str) -> SeededTenant:
             "conversations": conversation.id, "messages": message.id,
             "knowledge_documents": document.id, "curated_answers": curated.id, "ai_configs": ai_config.id,
             "usage_logs": usage.id, "inbox_events": inbox.id, "outbox": outbox.id, "handoff_log": handoff.id,
-            "event_endpoints": endpoint.id, "event_deliveries": delivery.id,
+            "event_endpoints": endpoint.id, "event_deliveries": delivery.id, "order_snapshots": order.id,
         })
         seeded.rows["users"] = user_id
     return seeded

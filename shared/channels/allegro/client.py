@@ -47,6 +47,15 @@ class Attachment(msgspec.Struct, kw_only=True):
     url: str | None = None
 
 
+class Reference(msgspec.Struct, kw_only=True):
+    id: str | None = None
+
+
+class RelatesTo(msgspec.Struct, kw_only=True):
+    offer: Reference | None = None
+    order: Reference | None = None  # the checkout form id of a post-purchase thread
+
+
 class Message(msgspec.Struct, kw_only=True):
     id: str
     createdAt: datetime
@@ -56,6 +65,7 @@ class Message(msgspec.Struct, kw_only=True):
     type: str | None = None
     subject: str | None = None
     attachments: list[Attachment] = []
+    relatesTo: RelatesTo | None = None  # noqa: N815 - Allegro's field name
 
 
 class MessagePage(msgspec.Struct, kw_only=True):
@@ -76,6 +86,7 @@ class Issue(msgspec.Struct, kw_only=True):
     buyer: Login | None = None
     chat: IssueChatSummary | None = None
     openedDate: datetime | None = None
+    checkoutForm: Reference | None = None  # noqa: N815 - the order the issue is about
 
 
 class IssuePage(msgspec.Struct, kw_only=True):

@@ -22,7 +22,7 @@ from shared.channels.allegro.client import MESSAGES_PAGE, THREADS_PAGE, AllegroC
 from shared.channels.connection import load_connection, save_sync_state
 from shared.channels.ingest import ingest
 from shared.channels.session import AuthorizedSession
-from shared.channels.inbound import InboundMessage
+from shared.channels.inbound import ORDER_REF_META_KEY, InboundMessage, order_ref
 
 logger = logging.getLogger("bokai.channels.allegro")
 
@@ -91,8 +91,12 @@ class _Run:
             sent_at=message.createdAt, channel_account_id=self.account_id, customer_name=customer,
             subject=message.subject,
             attachments=[{"fileName": a.fileName, "url": a.url} for a in message.attachments],
-            meta={"source": "messaging", "allegroType": message.type})
+            meta={"source": "messaging", "allegroType": message.type, **self._order(message)})
         self.report.new_messages += await ingest(self.tenant_id, inbound)
+
+    def _order(self, message: Message) -> dict:
+        order = message.relatesTo.order if message.relatesTo else None
+        return {ORDER_REF_META_KEY: order_ref("allegro", order.id, self.account_id)} if order and order.id else {}
 
     async def issues(self) -> None:
         for page in range(MAX_ISSUE_PAGES):
@@ -117,7 +121,9 @@ class _Run:
                 platform="allegro", conversation_ref=f"issue:{issue.id}", message_ref=entry.id, text=entry.text,
                 sent_at=entry.createdAt, channel_account_id=self.account_id,
                 customer_name=entry.author.login or (issue.buyer.login if issue.buyer else None),
-                subject=issue.subject, meta={"source": "issue", "issueId": issue.id})
+                subject=issue.subject, meta={"source": "issue", "issueId": issue.id, **(
+                    {ORDER_REF_META_KEY: order_ref("allegro", issue.checkoutForm.id, self.account_id)}
+                    if issue.checkoutForm and issue.checkoutForm.id else {})})
             self.report.new_messages += await ingest(self.tenant_id, inbound)
 
 

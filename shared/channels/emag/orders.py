@@ -18,6 +18,7 @@ import msgspec
 from shared.channels.connection import load_connection
 from shared.channels.emag.client import ORDER_STATUS, EmagClient, Order, basic_token
 from shared.channels.errors import NotConnected, PlatformError, PlatformUnavailable, RateLimited
+from shared.channels.inbound import ORDER_REF_META_KEY, order_ref
 from shared.channels.platform_settings import EmagSettings
 from shared.settings import load
 from shared.tenancy.db import tenant_tx, tx_connection
@@ -97,6 +98,9 @@ async def message_meta(tenant_id: UUID, emag_account_id: UUID, subject: str | No
     if context is None:
         return meta, None
     meta[ORDER_META_KEY] = context
+    # eMAG confirmed the order is this seller's (order/read with the seller's credentials): the
+    # conversation is tied to it.
+    meta[ORDER_REF_META_KEY] = order_ref("emag", context["orderId"], emag_account_id)
     return meta, context["customerName"]
 
 
