@@ -13,7 +13,8 @@ restarting. In functions an enqueue fails fast instead: their jobs are in the ou
 Jobs of the queues in a priority class (``shared.queue_classes``) are shared fairly between sellers:
 an enqueue stages the job in its seller's lane and a worker's fetch releases lanes round robin
 (``shared.fair_queue``); ``FairShareSlots`` frees a seller's slot when the job ends.
-``ModelServerPriority`` makes a job's model-server calls interactive or background by its class.
+``ModelServerPriority`` makes a job's model-server calls interactive or background by its class;
+``CrashingJobs`` gives up a job that keeps crashing its worker (``shared.crashing_jobs``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.common import current_millis
 from dramatiq.middleware.asyncio import AsyncIO
 
+from shared.crashing_jobs import CrashingJobs
 from shared.fair_queue import FairQueues, lane_of
 from shared.infra.fairness import set_job_interactive
 from shared.infra.redis import RedisSettings, make_sync_redis
@@ -65,6 +67,7 @@ class ResilientRedisBroker(RedisBroker):
         self.patient = False
         self.stopping = threading.Event()
         self._forced_maintenance = threading.local()
+        self._impatient = threading.local()
         self._stale_ms: dict[str, int] = {}
         super().__init__(**options)
         self.fair = FairQueues(self.client, lambda: self.namespace)
@@ -136,7 +139,7 @@ class ResilientRedisBroker(RedisBroker):
             try:
                 return super().enqueue(message, delay=delay)
             except REDIS_DOWN as problem:
-                if not self.patient or self.stopping.is_set():
+                if not self.patient or self.stopping.is_set() or getattr(self._impatient, "on", False):
                     raise
                 if time.monotonic() >= next_log:
                     logger.warning("Redis unreachable (%s) for %.0f s; holding a %s job until it is back",
@@ -194,6 +197,7 @@ def _make_broker() -> ResilientRedisBroker:
     redis_broker.add_middleware(AsyncIO())
     redis_broker.add_middleware(FairShareSlots())
     redis_broker.add_middleware(ModelServerPriority())
+    redis_broker.add_middleware(CrashingJobs())
     return redis_broker
 
 
@@ -209,3 +213,14 @@ def enqueue(queue_name: str, actor_name: str, *ids: str, delay_ms: int | None = 
     # No delay goes straight to the queue: Dramatiq sends any delay, 0 included, through the delay
     # queue, one more idle poll before a worker sees the job.
     return broker.enqueue(message, delay=delay_ms or None).message_id
+
+
+def enqueue_or_fail(queue_name: str, actor_name: str, *ids: str) -> str:
+    """``enqueue`` that raises at once while Redis is away, even in a worker (whose enqueues otherwise
+    wait for Redis): for a periodic job that follows no database change, whose next tick tries again.
+    Blocking: call it from a thread (``asyncio.to_thread``), never on an event loop."""
+    broker._impatient.on = True
+    try:
+        return enqueue(queue_name, actor_name, *ids)
+    finally:
+        broker._impatient.on = False

@@ -8,13 +8,14 @@ fan-out per ``SYNC_COALESCE_SECONDS``. Calling it in a loop polls the marketplac
 the schedule does; the fan-out itself is idempotent (each account job reads from its own watermark).
 """
 
+import asyncio
 from typing import ClassVar
 
 import msgspec
 from litestar import post
 from litestar.status_codes import HTTP_202_ACCEPTED
 
-from shared.broker import enqueue
+from shared.broker import enqueue_or_fail
 from shared.http.app import make_function_app
 from shared.infra.redis import redis_client
 from shared.settings import Settings, load
@@ -39,7 +40,8 @@ async def trigger() -> Accepted:
     redis = redis_client()
     if await redis.set(settings.coalesce_key, b"1", ex=settings.coalesce_seconds, nx=True):
         try:
-            enqueue("channels", "channels.schedule_sync")
+            # No database change to commit with it (the outbox rule's exception); off the event loop.
+            await asyncio.to_thread(enqueue_or_fail, "channels", "channels.schedule_sync")
         except Exception:
             # Not enqueued: free the slot so the next scheduled call starts the round (a 500 here).
             await redis.delete(settings.coalesce_key)

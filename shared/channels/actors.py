@@ -6,7 +6,6 @@ import logging
 
 import dramatiq
 
-from shared.broker import enqueue
 from shared.channels import sync
 from shared.channels.errors import ConnectionDead, PlatformRejected, PlatformUnavailable, RateLimited
 
@@ -32,7 +31,4 @@ async def sync_account(tenant_id: str, account_id: str) -> None:
 
 @dramatiq.actor(actor_name="channels.schedule_sync", queue_name=QUEUE, max_retries=3)
 async def schedule_sync() -> None:
-    targets = await sync.sync_targets()
-    for tenant_id, account_id in targets:
-        enqueue(QUEUE, "channels.sync_account", str(tenant_id), str(account_id))
-    logger.info("scheduled sync of %d accounts", len(targets))
+    logger.info("scheduled sync of %d accounts", await sync.stage_sync_round())

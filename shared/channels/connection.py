@@ -127,6 +127,8 @@ async def rotate_tokens(connection: Connection, refresher: Refresher, *, stale_a
     return replace(connection, credentials=fresh)
 
 
+# Polls one account (shared/channels/actors.py); staged with a (re)connection and by the fan-out.
+SYNC_ACTOR = ("channels", "channels.sync_account")
 # Staged by name (the events domain reads channels, so channels never imports it): the seller's
 # channel.broken event, committed with the status change.
 CHANNEL_BROKEN_ACTOR = ("events", "events.channel_broken")
@@ -158,8 +160,14 @@ async def save_sync_state(connection: Connection, *, watermark: datetime | None 
 
 
 async def save_connected_account(tenant_id: UUID, *, platform: str, external_account_id: str,
-                                 display_name: str | None, credentials: dict, settings: dict | None = None) -> UUID:
-    """Insert or reconnect (same platform account) with fresh credentials; returns the account id."""
+                                 display_name: str | None, credentials: dict, settings: dict | None = None,
+                                 sync_now: bool = False) -> UUID:
+    """Insert or reconnect (same platform account) with fresh credentials; returns the account id.
+
+    ``sync_now`` stages the account's first poll in the same transaction: with Redis away the
+    connection still succeeds (the OAuth code is spent by then) and the outbox relay enqueues the poll.
+    """
+    job = None
     async with tenant_tx(tenant_id):
         db = tx_connection()
         account_id = await db.fetchval(
@@ -180,6 +188,9 @@ async def save_connected_account(tenant_id: UUID, *, platform: str, external_acc
                 """UPDATE channel_accounts SET status = 'connected', last_error = NULL, credentials_encrypted = $2,
                        display_name = COALESCE($3, display_name), settings = settings || $4::jsonb, updated_at = now()
                    WHERE id = $1""", account_id, blob, display_name, settings_json)
+        if sync_now:
+            job = await stage(tenant_id, *SYNC_ACTOR, str(tenant_id), str(account_id))
+    await publish(job)
     if not new:
         await credential_versions.bump(tenant_id, account_id)  # replaced credentials: drop cached copies
     return account_id

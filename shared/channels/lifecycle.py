@@ -28,12 +28,12 @@ from uuid import UUID
 
 import msgspec
 
-from shared.channels.connection import Connection, load_connection
+from shared.channels.connection import SYNC_ACTOR, Connection, load_connection
 from shared.channels.errors import NotConnected, PlatformError
 from shared.channels.schemas import AccountView, ConnectionTest
 from shared.channels.senders import PermanentDeliveryError, TransientDeliveryError
 from shared.channels.inbound import CUSTOMER_MESSAGE_ACTOR
-from shared.channels.service import LAST_TEST_KEY, SYNC_ACTOR, get_account
+from shared.channels.service import LAST_TEST_KEY, get_account
 from shared.outbox.staging import publish, stage
 from shared.settings import load
 from shared.tenancy.db import tenant_tx, tx_connection

@@ -11,7 +11,6 @@ from uuid import UUID
 
 import msgspec
 
-from shared.broker import enqueue
 from shared.channels import credential_versions
 from shared.channels.connection import credentials_from_token, save_connected_account
 from shared.channels.credentials import CredentialCipher
@@ -33,7 +32,6 @@ from shared.tenancy.ids import InvalidTenantId, parse_tenant_id
 from shared.tenancy.keys import TenantKeys
 
 OLX_STATE_TTL = 900
-SYNC_ACTOR = ("channels", "channels.sync_account")
 # settings key of the last "send a test message" outcome (shared.channels.lifecycle).
 LAST_TEST_KEY = "lastTest"
 
@@ -143,8 +141,7 @@ async def poll_allegro_device_flow(tenant_id: UUID, flow_id: str) -> DevicePollR
     async with AllegroClient() as client:
         me = await client.me(credentials["accessToken"])
     account_id = await save_connected_account(tenant_id, platform="allegro", external_account_id=me.id,
-                                              display_name=me.login, credentials=credentials)
-    enqueue(*SYNC_ACTOR, str(tenant_id), str(account_id))
+                                              display_name=me.login, credentials=credentials, sync_now=True)
     return DevicePollResult(status="connected", account=await get_account(tenant_id, account_id))
 
 
@@ -176,8 +173,8 @@ async def complete_olx_connect(state: str, code: str) -> tuple[UUID, AccountView
     async with OlxClient() as client:
         me = await client.me(credentials["accessToken"])
     account_id = await save_connected_account(tenant_id, platform="olx", external_account_id=str(me.id),
-                                              display_name=me.name or me.email, credentials=credentials)
-    enqueue(*SYNC_ACTOR, str(tenant_id), str(account_id))
+                                              display_name=me.name or me.email, credentials=credentials,
+                                              sync_now=True)
     return tenant_id, await get_account(tenant_id, account_id)
 
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import dramatiq
 
-from shared.broker import enqueue
+from shared.broker import enqueue_or_fail
 from shared.infra.vectors import CURATED_COLLECTION, KNOWLEDGE_COLLECTION
 from shared.settings import Settings, load
 from shared.infra.redis import redis_client
@@ -126,7 +126,10 @@ async def schedule_sweep() -> bool:
     if not await redis.set(settings.schedule_key, b"1", ex=settings.sweep_interval_seconds, nx=True):
         return False
     try:
-        enqueue(QUEUE, SWEEP_ACTOR)
+        # No database change to commit with it, and no tenant to stage it under: a direct enqueue, but
+        # in a thread and failing fast — on the worker's event loop a wait for Redis would freeze every
+        # async actor and the outbox relay.
+        await asyncio.to_thread(enqueue_or_fail, QUEUE, SWEEP_ACTOR)
     except Exception:
         await redis.delete(settings.schedule_key)  # not enqueued: the next tick tries again
         raise

@@ -54,3 +54,20 @@ async def test_the_function_reveals_ids_only_and_opens_no_door_for_the_app_role(
     entries = acl.strip("{}").split(",")
     assert any(e.startswith("bokai_app=X/") for e in entries)
     assert not any(e.startswith("=") for e in entries)  # no EXECUTE for PUBLIC
+
+
+async def test_the_round_stages_each_poll_in_its_sellers_outbox_then_enqueues_it():
+    import json
+
+    from shared.channels.sync import stage_sync_round
+    from shared.outbox.tables import OutboxJob
+    from tests.webhooks.support import queued_jobs
+
+    alfa = await make_accounts("fan-d")
+    assert await stage_sync_round() >= 2
+    async with tenant_tx(alfa["tenant"]):
+        jobs = await OutboxJob.select().where(OutboxJob.actor_name == "channels.sync_account")
+    polled = {str(alfa["allegro/connected"]), str(alfa["olx/connected"])}
+    assert sorted(json.loads(j["args"])[1] for j in jobs) == sorted(polled)
+    assert all(j["sent_at"] is not None for j in jobs)
+    assert {args[1] for args in queued_jobs("channels", "channels.sync_account", str(alfa["tenant"]))} == polled

@@ -3,6 +3,7 @@ action of the app whose enqueue cannot reach the job queues. Prints one JSON lin
 
     python -m tests.outbox.cut_off email <tenant> <account> <token> <message-id>
     python -m tests.outbox.cut_off approve <tenant> <user> <reply>
+    python -m tests.outbox.cut_off olx_callback <code> <state>
 """
 
 from __future__ import annotations
@@ -38,7 +39,17 @@ async def approve(tenant: str, user: str, reply: str) -> dict:
     return {"status": view.status}
 
 
+async def olx_callback(code: str, state: str) -> dict:
+    """OLX sends the seller back with a single-use code: the channels function completes the connection."""
+    from functions.channels.handler import app
+    from tests.support import serve
+
+    async with serve(app, timeout=120) as client:
+        response = await client.get("/olx/callback", params={"code": code, "state": state})
+    return {"status": response.status_code, "body": response.json()}
+
+
 if __name__ == "__main__":
     action, *args = sys.argv[1:]
-    result = asyncio.run({"email": email, "approve": approve}[action](*args))
+    result = asyncio.run({"email": email, "approve": approve, "olx_callback": olx_callback}[action](*args))
     print(json.dumps(result), flush=True)
