@@ -13,7 +13,8 @@ from shared.ops.channel_health import ChannelHealth
 Email = Annotated[str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
 # Shape only; the service checks the name as IDNA and stores its A-labels (shared/channels/hostnames.py).
 Host = Annotated[str, msgspec.Meta(pattern=r"^[^\x00-\x20\x7f/:@\\]+$", min_length=1, max_length=253)]
-HttpsUrl = Annotated[str, msgspec.Meta(pattern=r"^https://[^\s]+$", max_length=500)]
+# https; plain http is refused by the service unless private callbacks are allowed (the local stack only).
+CallbackUrl = Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s]+$", max_length=500)]
 
 
 class ConnectionTest(msgspec.Struct, kw_only=True, rename="camel"):
@@ -92,7 +93,10 @@ class EmailAccountRequest(MailboxRequest, kw_only=True, rename="camel", forbid_u
 
 class GenericAccountRequest(msgspec.Struct, kw_only=True, rename="camel", forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
-    callback_url: HttpsUrl
+    callback_url: CallbackUrl
+    # The receiver answers the signed GET probe (docs/channels.md "Delivery probe"): an interrupted
+    # delivery is then looked up instead of ending as "delivery uncertain".
+    delivery_probe: bool = False
 
 
 class EmailAccountCreated(msgspec.Struct, kw_only=True, rename="camel"):
@@ -105,6 +109,10 @@ class GenericAccountCreated(msgspec.Struct, kw_only=True, rename="camel"):
     account: AccountView
     # Shown once: the seller's shop signs webhooks with it and verifies our reply callbacks.
     webhook_secret: str
+    # Where the shop posts its customers' messages, signed with webhookSecret (the webhooks function).
+    inbound_url: str = ""
+    # Where the shop posts its customers' messages, signed with webhookSecret (the webhooks function).
+    inbound_url: str = ""
 
 
 AmazonStore = Literal["amazon.pl", "amazon.de", "amazon.fr", "amazon.it", "amazon.es", "amazon.nl", "amazon.se",

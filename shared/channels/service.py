@@ -16,6 +16,7 @@ from shared.channels.connection import credentials_from_token, save_connected_ac
 from shared.channels.credentials import CredentialCipher
 from shared.channels.platform_settings import AllegroSettings, OlxSettings  # noqa: F401  (secrets the connect flows read)
 from shared.channels.errors import ConnectionDead, PlatformRejected, TokenRejected
+from shared.channels.generic.sender import GenericChannelSettings
 from shared.channels.hostnames import InvalidHost, ascii_address, ascii_host
 from shared.channels.platform_settings import ChannelsPublicSettings
 from shared.channels.binding import MARKETPLACE_ACCOUNT_KEY, MARKETPLACE_KEY, binding_of
@@ -321,8 +322,11 @@ async def create_emag_account(tenant_id: UUID, data: EmagAccountRequest) -> Emag
 
 async def create_generic_account(tenant_id: UUID, data: GenericAccountRequest) -> GenericAccountCreated:
     _checked("callbackUrl", _url_host, data.callback_url)  # kept as given: httpx2 sends its host as A-labels
+    if not data.callback_url.startswith("https://") and not load(GenericChannelSettings).allow_private_callbacks:
+        raise InvalidField("callbackUrl", "The callback URL must use https.")
     account_id = uuid.uuid4()
     secret = f"whsec_{secrets.token_urlsafe(32)}"
     view = await _insert(tenant_id, account_id, "generic", str(account_id), data.name, {"webhookSecret": secret},
-                         {"callbackUrl": data.callback_url})
-    return GenericAccountCreated(account=view, webhook_secret=secret)
+                         {"callbackUrl": data.callback_url, "deliveryProbe": data.delivery_probe})
+    inbound = public_url(f"/function/webhooks/channels/{tenant_id}/{view.id}/messages")
+    return GenericAccountCreated(account=view, webhook_secret=secret, inbound_url=inbound)
