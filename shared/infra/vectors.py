@@ -46,7 +46,11 @@ async def connect_weaviate(settings: VectorStoreSettings | None = None) -> Weavi
         grpc_secure=settings.secure,
         auth_credentials=Auth.api_key(settings.api_key) if settings.api_key else None,
         additional_config=AdditionalConfig(timeout=Timeout(init=10, query=30, insert=60)),
-        skip_init_checks=False,
+        # The client's init checks include a GET of pypi.org's page for the package (a "newer client"
+        # warning) on every connect, and there is no other switch for it (weaviate-python-client
+        # issue 1943): a cluster must not phone home. Still checked without them: the server answers
+        # /v1/meta and is new enough (connect() raises otherwise); the gRPC port shows at the first query.
+        skip_init_checks=True,
     )
     await client.connect()
     return client
