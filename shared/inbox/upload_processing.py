@@ -24,7 +24,8 @@ async def finish_upload(tenant_id: UUID, upload: UploadNotification) -> None:
     with that move (the outbox relay enqueues it if this process dies before ``publish``)."""
     document_id = UUID(upload.document_id)
     now = datetime.now(timezone.utc)
-    # A presigned PUT cannot limit the size: the object is measured here, after the fact.
+    # The upload policy bounds the size in MinIO already (shared/knowledge/presigned.py); measured here
+    # again, after the fact, for an object that arrived some other way (a ticket from before the policy).
     too_large = upload.size_bytes > MAX_DOCUMENT_BYTES
     new_status = "failed" if too_large else "pending"
     async with tenant_tx(tenant_id):

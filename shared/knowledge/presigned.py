@@ -1,9 +1,11 @@
-"""Direct uploads of large documents: a time-bounded presigned PUT to one key under the tenant's prefix.
+"""Direct uploads of large documents: a time-bounded presigned POST of one key under the tenant's prefix.
 
-Flow: ``POST /uploads`` creates the document row ('awaiting_upload') and returns the URL → the client
-PUTs the file straight to MinIO → MinIO's bucket notification reaches functions/webhooks → the inbox
-actor measures the object (a presigned PUT cannot bound the size, so an object over the limit ends
-the document as failed "file too large" and is deleted) and enqueues ingestion.
+Flow: ``POST /uploads`` creates the document row ('awaiting_upload') and returns the URL and form
+fields → the client POSTs the file straight to MinIO as multipart/form-data → MinIO's bucket
+notification reaches functions/webhooks → the inbox actor measures the object and enqueues ingestion.
+The signed policy names the one key and a content-length range, so MinIO itself refuses a file over
+the limit (400 EntityTooLarge) or for another key (403); the inbox actor's size check stays as the
+second line (a ticket from before this change was a PUT that bounded nothing).
 """
 
 from __future__ import annotations
@@ -42,8 +44,11 @@ class UploadRequest(msgspec.Struct, rename="camel", kw_only=True):
 
 class UploadTicket(msgspec.Struct, rename="camel", kw_only=True):
     document: DocumentView
+    # POST multipart/form-data to upload_url: every entry of ``fields`` as a form field, then the file
+    # as the last part, named "file" (S3 POST Object). Answers 204 when stored.
     upload_url: str
-    method: str = "PUT"
+    fields: dict[str, str] = {}
+    method: str = "POST"
     expires_at: datetime
     max_bytes: int = MAX_DOCUMENT_BYTES
 
@@ -67,5 +72,7 @@ async def start_upload(stores: KnowledgeStores, tenant_id: UUID, user_id: UUID |
     )
     async with tenant_tx(tenant_id):
         await KnowledgeDocument.insert(row)
-    url = await stores.objects(tenant_id).presigned_put_url(key, expires=UPLOAD_URL_LIFETIME)
-    return UploadTicket(document=_view(row.to_dict()), upload_url=url, expires_at=now + UPLOAD_URL_LIFETIME)
+    url, fields = await stores.objects(tenant_id).presigned_post(key, max_bytes=MAX_DOCUMENT_BYTES,
+                                                                 expires=UPLOAD_URL_LIFETIME)
+    return UploadTicket(document=_view(row.to_dict()), upload_url=url, fields=fields,
+                        expires_at=now + UPLOAD_URL_LIFETIME)

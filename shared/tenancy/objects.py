@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, BinaryIO
+from urllib.parse import urlsplit
 from uuid import UUID
 
 from shared.tenancy.ids import parse_tenant_id
@@ -101,3 +102,19 @@ class TenantObjects:
         return await asyncio.to_thread(
             self._client.presigned_put_object, self.bucket, self.key(name), expires
         )
+
+    async def presigned_post(self, name: str, *, max_bytes: int,
+                             expires: timedelta = timedelta(minutes=15)) -> tuple[str, dict[str, str]]:
+        """URL and form fields of a browser-style POST upload of exactly this object, 1 to ``max_bytes``
+        bytes: the store checks the signed policy and refuses a larger body itself (400
+        EntityTooLarge), which a presigned PUT cannot do."""
+        from minio.datatypes import PostPolicy
+
+        key = self.key(name)
+        policy = PostPolicy(self.bucket, datetime.now(timezone.utc) + expires)
+        policy.add_equals_condition("key", key)
+        policy.add_content_length_range_condition(1, max_bytes)
+        fields = await asyncio.to_thread(self._client.presigned_post_policy, policy)
+        # The SDK signs the form but names no URL: the bucket's, on the endpoint it signs PUTs for.
+        put_url = urlsplit(await self.presigned_put_url(name, expires=expires))
+        return f"{put_url.scheme}://{put_url.netloc}/{self.bucket}", {"key": key, **fields}

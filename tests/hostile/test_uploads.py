@@ -7,6 +7,7 @@ import io
 import uuid
 from datetime import timedelta
 
+import httpx
 import pytest
 
 from shared.knowledge.stores import KnowledgeStores
@@ -82,6 +83,33 @@ async def test_presigned_upload_names_are_sanitised(gateway, seller):
     assert response.status_code == 201, response.text
     document = response.json()["document"]
     assert document["filename"] == "shadow.pdf" and document["title"] == "Tytuł"
+
+
+async def test_a_presigned_upload_over_the_limit_or_to_another_key_is_refused_by_minio(gateway, seller, stores):
+    """The ticket is a signed POST policy naming one key and 1 byte to 25 MB: MinIO itself refuses the rest
+    (a presigned PUT bounded nothing: 30 MB were stored and only measured afterwards)."""
+    ticket = await gateway.post(f"{KB}/uploads", headers=seller.headers, json={"filename": "cennik.txt"})
+    assert ticket.status_code == 201, ticket.text
+    upload = ticket.json()
+    assert (upload["method"], upload["maxBytes"]) == ("POST", 25 * 1024 * 1024)
+    key = upload["fields"]["key"]
+    assert key == f"tenants/{seller.tenant_id}/uploads/{upload['document']['id']}/cennik.txt"
+    async with httpx.AsyncClient(timeout=120) as s3:
+        too_large = await s3.post(upload["uploadUrl"], data=upload["fields"],
+                                  files={"file": ("cennik.txt", b"a" * (30 * 1024 * 1024), "text/plain")})
+        elsewhere = await s3.post(upload["uploadUrl"], data={**upload["fields"], "key": key.replace("cennik", "inny")},
+                                  files={"file": ("cennik.txt", b"Cennik", "text/plain")})
+        empty = await s3.post(upload["uploadUrl"], data=upload["fields"], files={"file": ("cennik.txt", b"", "text/plain")})
+        assert [o.name for o in await stores.objects(seller.tenant_id).list("uploads")
+                if upload["document"]["id"] in o.name] == []
+        at_the_limit = await s3.post(upload["uploadUrl"], data=upload["fields"],
+                                     files={"file": ("cennik.txt", b"a" * (25 * 1024 * 1024), "text/plain")})
+    assert (too_large.status_code, elsewhere.status_code, empty.status_code) == (400, 403, 400)
+    assert "EntityTooLarge" in too_large.text and "EntityTooSmall" in empty.text
+    assert at_the_limit.status_code == 204, at_the_limit.text
+    stored = [o for o in await stores.objects(seller.tenant_id).list("uploads") if upload["document"]["id"] in o.name]
+    assert [(o.name, o.size) for o in stored] == [(f"uploads/{upload['document']['id']}/cennik.txt", 25 * 1024 * 1024)]
+    await stores.objects(seller.tenant_id).delete(stored[0].name)
 
 
 async def test_sweeper_deletes_old_orphans_only(stores, seller):
