@@ -8,9 +8,13 @@ together may also be capped (``background_total``), so they do not pile up at a 
 at a time. Interactive calls (a person waiting: kb search, curated-answer match) go first: background
 calls do not start while one waits, so with a cap of 1 a person's call finds at most one ahead of it.
 Waiting is bounded: past ``wait_seconds`` the call fails fast with ``ModelServerBusy`` instead of
-queueing behind another seller. Slots are redis-py locks with an expiry, so a crashed holder frees
-its slot after ``hold_seconds``. If Redis itself is unreachable the gate lets calls through: fairness
-must not become an outage.
+queueing behind another seller. Slots are leases: redis-py locks that expire ``lease_seconds`` after
+their holder last renewed them, renewed while the call runs (at most ``hold_seconds``), so a killed
+process — or one whose release was lost to a Redis outage — frees its slots within a lease instead of
+after the longest call a server may take (a restarted worker did no AI work for up to a minute). A
+person's call waiting or running is a lease too (a member of a sorted set scored by its expiry), never
+a counter a dead process could leave raised. If Redis itself is unreachable the gate lets calls
+through: fairness must not become an outage.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import LockError, RedisError
 
 
 logger = logging.getLogger("bokai.fairness")
@@ -77,7 +81,7 @@ class ModelServerBusy(Exception):
 class FairGate:
     def __init__(self, redis: Redis, server: str, *, per_lane: int = 2, background_total: int | None = None,
                  wait_seconds: float = 20.0, interactive_wait_seconds: float = 5.0,
-                 hold_seconds: float = 60.0) -> None:
+                 hold_seconds: float = 60.0, lease_seconds: float = 10.0) -> None:
         self._redis = redis
         self._server = server
         self.per_lane = per_lane
@@ -85,6 +89,7 @@ class FairGate:
         self.wait_seconds = wait_seconds
         self.interactive_wait_seconds = interactive_wait_seconds
         self.hold_seconds = hold_seconds
+        self.lease_seconds = min(lease_seconds, hold_seconds)
 
     def _slot_names(self, lane: Lane) -> list[str]:
         try:
@@ -99,46 +104,64 @@ class FairGate:
 
     @property
     def _interactive_key(self) -> str:
-        return f"fair:{self._server}:interactive-waiting"
+        # Not the counter "interactive-waiting" older code kept: a key of another type during a rollout.
+        return f"fair:{self._server}:interactive-leases"
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         lane = current_lane()
         deadline = time.monotonic() + (self.interactive_wait_seconds if lane.interactive else self.wait_seconds)
         locks: list = []
-        announced = False
+        # Present while the interactive call waits *and* runs: background work starts after it.
+        announcement = uuid4().hex if lane.interactive else None
+        renewing = asyncio.create_task(self._renew(locks, announcement))
         try:
-            if lane.interactive:
-                # Raised while the interactive call waits *and* runs: background work starts after it.
-                await self._announce(+1)
-                announced = True
-            locks = await self._acquire(lane, deadline)
-        except RedisError:
-            logger.warning("fairness gate for %s unavailable (Redis); calling without it", self._server)
-        except ModelServerBusy:
-            await self._release([], announced)
-            raise
-        try:
+            try:
+                if announcement:
+                    await self._announce(announcement)
+                locks += await self._acquire(lane, deadline)
+            except RedisError:
+                logger.warning("fairness gate for %s unavailable (Redis); calling without it", self._server)
             yield
         finally:
-            await self._release(locks, announced)
+            renewing.cancel()
+            await self._release(locks, announcement)
 
-    async def _announce(self, delta: int) -> None:
+    async def _renew(self, locks: list, announcement: str | None) -> None:
+        """Renew the call's leases every third of a lease, for at most ``hold_seconds``."""
+        until = time.monotonic() + self.hold_seconds
+        while True:
+            await asyncio.sleep(self.lease_seconds / 3)
+            if time.monotonic() >= until:
+                return
+            for renew in [lock.reacquire for lock in locks] + ([lambda: self._announce(announcement)]
+                                                               if announcement else []):
+                try:
+                    await renew()
+                except (RedisError, LockError):
+                    pass  # Redis away or the lease lost: the call goes on, fairness is best effort
+
+    async def _announce(self, announcement: str) -> None:
+        now = time.time()
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.incrby(self._interactive_key, delta)
-            pipe.expire(self._interactive_key, int(self.hold_seconds))
+            pipe.zadd(self._interactive_key, {announcement: now + self.lease_seconds})
+            pipe.zremrangebyscore(self._interactive_key, "-inf", now)
+            pipe.expire(self._interactive_key, int(self.hold_seconds + self.lease_seconds))
             await pipe.execute()
 
-    async def _release(self, locks: list, announced: bool) -> None:  # redis.asyncio.lock.Lock
+    async def _release(self, locks: list, announcement: str | None) -> None:  # redis.asyncio.lock.Lock
         # Each on its own: one slot that expired meanwhile must not keep the other held.
-        for undo in [lock.release for lock in locks] + ([lambda: self._announce(-1)] if announced else []):
+        undos = [lock.release for lock in locks]
+        if announcement:
+            undos.append(lambda: self._redis.zrem(self._interactive_key, announcement))
+        for undo in undos:
             try:
                 await undo()
-            except RedisError:
-                pass  # expired or Redis gone: the expiries free them
+            except (RedisError, LockError):
+                pass  # expired or Redis gone: the leases run out by themselves
 
     def _locks(self, names: list[str]) -> list:
-        return [self._redis.lock(n, timeout=self.hold_seconds, blocking=False) for n in names]
+        return [self._redis.lock(n, timeout=self.lease_seconds, blocking=False) for n in names]
 
     async def _acquire(self, lane: Lane, deadline: float) -> list:  # redis.asyncio.lock.Lock
         """The lane's slot, plus for a background call one of the shared background slots (both or none:
@@ -158,7 +181,7 @@ class FairGate:
                         shared = await self._first_free(shared_locks)
                         if shared is not None:
                             return [held, shared]
-                        await self._release([held], announced=False)
+                        await self._release([held], None)
                 if time.monotonic() >= deadline:
                     raise ModelServerBusy(f"{self._server} is busy; try again in a moment")
                 await asyncio.sleep(_POLL_SECONDS if lane.interactive else _BACKGROUND_POLL_SECONDS)
@@ -207,5 +230,4 @@ class FairGate:
         return None
 
     async def _interactive_waiting(self) -> bool:
-        waiting = await self._redis.get(self._interactive_key)
-        return bool(waiting) and int(waiting) > 0
+        return await self._redis.zcount(self._interactive_key, f"({time.time()}", "+inf") > 0
