@@ -76,7 +76,8 @@ class MailboxRequest(msgspec.Struct, kw_only=True, rename="camel", forbid_unknow
     smtp_password: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
     smtp_port: Annotated[int, msgspec.Meta(ge=1, le=65535)] = 587
     smtp_security: Literal["starttls", "tls", "none"] = "starttls"
-    display_name: Annotated[str, msgspec.Meta(max_length=255)] | None = None
+    # One line: it becomes the From header's display name.
+    display_name: Annotated[str, msgspec.Meta(max_length=255, pattern=r"^[^\x00-\x1f\x7f]*$")] | None = None
     # Optional IMAP access to the same mailbox: an interrupted reply is looked up in its Sent folder
     # instead of ending as "delivery uncertain" (once the channel's test proved Sent files sent mail).
     imap_host: Host | None = None

@@ -83,11 +83,17 @@ def _recipient(reply: OutboundReply, thread: dict) -> str | None:
     return thread.get("replyTo") or thread.get("from")
 
 
+def _one_line(text: str) -> str:
+    # A header value with CR or LF is refused by the email package (a 500 at send time, before the API
+    # refused such names) and would be header injection otherwise: any whitespace run becomes one space.
+    return " ".join(text.split())
+
+
 def _message(settings: dict, recipient: str, subject: str, message_id: str) -> EmailMessage:
     message = EmailMessage()
-    message["From"] = formataddr((settings.get("fromName") or "", _sender_address(settings)))
+    message["From"] = formataddr((_one_line(settings.get("fromName") or ""), _sender_address(settings)))
     message["To"] = recipient
-    message["Subject"] = subject
+    message["Subject"] = _one_line(subject)
     message["Date"] = format_datetime(datetime.now(timezone.utc))
     message["Message-ID"] = message_id
     return message
