@@ -40,11 +40,15 @@ async def list_conversations(
     platform: Annotated[str | None, QueryParameter(name="platform")] = None,
     needs_human: Annotated[bool | None, QueryParameter(name="needsHuman")] = None,
     q: Annotated[str | None, QueryParameter(name="q", description="customer name or message text")] = None,
+    platform_conversation_id: Annotated[str | None, QueryParameter(
+        name="platformConversationId", description="the platform's (or your shop's) own id of the conversation",
+        max_length=255)] = None,
     cursor: Cursor = None,
     limit: Annotated[int, QueryParameter(name="limit", ge=1, le=100)] = 25,
 ) -> ConversationPage:
     return await _call(queries.list_conversations(principal.tenant_id, status=status, platform=platform,
-                                                  needs_human=needs_human, q=q, cursor=cursor, limit=limit))
+                                                  needs_human=needs_human, q=q, cursor=cursor, limit=limit,
+                                                  platform_conversation_id=platform_conversation_id))
 
 
 @get("/conversations/{conversation_id:uuid}", summary="One conversation with its first messages (oldest first)",

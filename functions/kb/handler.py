@@ -7,6 +7,7 @@ from uuid import UUID
 
 from litestar import Litestar, Request, Response, delete, get, patch, post
 from litestar.datastructures import State
+from litestar.enums import RequestEncodingType
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -16,8 +17,15 @@ from shared.auth.errors import Conflict, InvalidInput, NotFound
 from shared.auth.guard import requires, requires_active_subscription
 from shared.auth.principal import Principal
 from shared.http.app import make_function_app
+from shared.http.documented import documented_body
 from shared.knowledge import answers, presigned, service
-from shared.knowledge.schemas import DocumentPage, DocumentView, SearchRequest, SearchResponse
+from shared.knowledge.schemas import (
+    DocumentPage,
+    DocumentUploadForm,
+    DocumentView,
+    SearchRequest,
+    SearchResponse,
+)
 from shared.knowledge.stores import KnowledgeStores
 from shared.knowledge.uploads import read_document_upload
 from shared.infra.fairness import ModelServerBusy
@@ -60,7 +68,8 @@ def _missing() -> NotFound:
 
 @post("/documents", summary="Upload a document (multipart/form-data: file, optional title)",
       status_code=HTTP_202_ACCEPTED, guards=[requires("write"), requires_active_subscription],
-      request_max_body_size=service.MAX_DOCUMENT_BYTES + 64 * 1024)
+      request_max_body_size=service.MAX_DOCUMENT_BYTES + 64 * 1024,
+      dependencies=documented_body(DocumentUploadForm, RequestEncodingType.MULTI_PART))
 async def upload_document(request: Request[Any, Any, State], principal: Caller) -> DocumentView:
     try:
         upload = await read_document_upload(request.headers.get("content-type", ""), request.stream(),

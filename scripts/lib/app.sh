@@ -60,10 +60,12 @@ ENV
   # The local stack's own env only (no suffix): a receiver on this machine (the demo's, a developer's)
   # gets reply callbacks and event webhooks over plain http. Production keeps both off (the settings'
   # defaults); a test database's env keeps production rules and each test opts in where it needs to.
-  [[ -n "$suffix" ]] || cat >>"$(env_file)" <<'ENV'
+  [[ -n "$suffix" ]] || cat >>"$(env_file)" <<ENV
 # LOCAL ONLY: reply callbacks and event webhooks may go to loopback/private addresses over plain http.
 GENERIC_CHANNEL_ALLOW_PRIVATE_CALLBACKS=true
 EVENTS_WEBHOOK_ALLOW_PRIVATE_URLS=true
+# Inbound URLs handed to sellers (a channel's inboundUrl) point at this stack's gateway.
+CHANNELS_PUBLIC_URL=http://$BIND_HOST:$GATEWAY_PORT
 ENV
 }
 

@@ -112,8 +112,6 @@ class GenericAccountCreated(msgspec.Struct, kw_only=True, rename="camel"):
     webhook_secret: str
     # Where the shop posts its customers' messages, signed with webhookSecret (the webhooks function).
     inbound_url: str = ""
-    # Where the shop posts its customers' messages, signed with webhookSecret (the webhooks function).
-    inbound_url: str = ""
 
 
 AmazonStore = Literal["amazon.pl", "amazon.de", "amazon.fr", "amazon.it", "amazon.es", "amazon.nl", "amazon.se",

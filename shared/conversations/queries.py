@@ -13,6 +13,7 @@ from shared.conversations.schemas import (
     ConversationOrder,
     ConversationPage,
     ConversationView,
+    DeliveryView,
     MessagePage,
     MessageView,
 )
@@ -28,6 +29,16 @@ _CONVERSATIONS = """
 SELECT * FROM (
     SELECT c.id, c.platform, c.platform_conversation_id, c.channel_account_id, c.customer_name, c.subject,
            c.status, c.ai_mode, c.handoff_reason, c.last_message_at, c.created_at,
+           CASE WHEN c.handoff_reason IS NOT NULL THEN (
+               SELECT max(h.created_at) FROM handoff_log h
+                WHERE h.conversation_id = c.id AND h.resolved_at IS NULL) END AS handoff_at,
+           (SELECT jsonb_build_object('messageId', m.id, 'status', m.status, 'error', m.delivery_error,
+                                      'attempts', m.delivery_attempts, 'deliveredAt', m.delivered_at,
+                                      'updatedAt', m.updated_at)::text
+              FROM messages m
+             WHERE m.conversation_id = c.id AND m.direction = 'outbound'
+               AND m.status IN ('approved', 'sending', 'sent', 'failed')
+             ORDER BY m.updated_at DESC, m.id DESC LIMIT 1) AS last_delivery,
            (c.status = 'waiting_for_human' OR EXISTS (
                SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'outbound'
                                           AND m.status IN ('draft', 'failed'))) AS needs_human,
@@ -42,6 +53,7 @@ SELECT * FROM (
                SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.content ILIKE $4))
        AND ($5::timestamptz IS NULL OR (c.last_message_at, c.id) < ($5, $6::uuid))
        AND ($7::uuid IS NULL OR c.id = $7)
+       AND ($10::text IS NULL OR c.platform_conversation_id = $10)
 ) found
 WHERE $8::bool IS NULL OR found.needs_human = $8
 ORDER BY last_message_at DESC, id DESC
@@ -85,9 +97,10 @@ def conversation_view(row) -> ConversationView:
         id=row["id"], platform=row["platform"], platform_conversation_id=row["platform_conversation_id"],
         channel_account_id=row["channel_account_id"], customer_name=row["customer_name"],
         subject=row["subject"], status=row["status"], ai_paused=row["ai_mode"] == "off",
-        ai_mode=row["ai_mode"], handoff_reason=row["handoff_reason"], needs_human=row["needs_human"],
-        last_message_at=row["last_message_at"], last_message_preview=row["preview"],
-        created_at=row["created_at"])
+        ai_mode=row["ai_mode"], handoff_reason=row["handoff_reason"], handoff_at=row["handoff_at"],
+        needs_human=row["needs_human"], last_message_at=row["last_message_at"], last_message_preview=row["preview"],
+        created_at=row["created_at"],
+        last_delivery=msgspec.json.decode(row["last_delivery"], type=DeliveryView) if row["last_delivery"] else None)
 
 
 def message_view(row) -> MessageView:
@@ -124,7 +137,8 @@ def _search_pattern(q: str | None) -> str | None:
 
 async def list_conversations(tenant_id: UUID, *, status: str | None = None, platform: str | None = None,
                              needs_human: bool | None = None, q: str | None = None,
-                             cursor: str | None = None, limit: int = 25) -> ConversationPage:
+                             cursor: str | None = None, limit: int = 25,
+                             platform_conversation_id: str | None = None) -> ConversationPage:
     """Most recent activity first (last_message_at DESC, id DESC); the cursor is opaque."""
     if status is not None and status not in STATUSES:
         raise InvalidRequest("status", f"status must be one of: {', '.join(sorted(STATUSES))}.")
@@ -136,7 +150,7 @@ async def list_conversations(tenant_id: UUID, *, status: str | None = None, plat
     async with tenant_tx(tenant_id):
         connection = tx_connection()
         rows = await connection.fetch(_CONVERSATIONS, tenant_id, status, platform, pattern, after_at,
-                                      after_id, None, needs_human, limit + 1)
+                                      after_id, None, needs_human, limit + 1, platform_conversation_id)
         items = await _with_orders(connection, tenant_id, [conversation_view(r) for r in rows[:limit]])
     more = len(rows) > limit
     return ConversationPage(items=items, next_cursor=encode_cursor(items[-1].last_message_at, items[-1].id)
@@ -156,7 +170,7 @@ async def _fetch_messages(connection, tenant_id: UUID, conversation_id: UUID, cu
 async def fetch_conversation(connection, tenant_id: UUID, conversation_id: UUID) -> ConversationView:
     """Inside an open tenant transaction; NotFound for missing and other sellers' ids alike."""
     rows = await connection.fetch(_CONVERSATIONS, tenant_id, None, None, None, None, None,
-                                  conversation_id, None, 1)
+                                  conversation_id, None, 1, None)
     if not rows:
         raise NotFound(CONVERSATION_MISSING)
     [view] = await _with_orders(connection, tenant_id, [conversation_view(rows[0])])

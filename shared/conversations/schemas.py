@@ -56,6 +56,10 @@ class ConversationView(msgspec.Struct, rename="camel", kw_only=True):
     ai_paused: bool = False
     ai_mode: str | None = None
     handoff_reason: str | None = None
+    # When it was handed to a person for ``handoffReason`` (None while no person is needed).
+    handoff_at: datetime | None = None
+    # The newest reply on its way or delivered: a failed delivery shows here with its error.
+    last_delivery: DeliveryView | None = None
     # Waiting for a human, or holding a draft to approve or a reply that failed to go out.
     needs_human: bool = False
     last_message_at: datetime
@@ -63,6 +67,15 @@ class ConversationView(msgspec.Struct, rename="camel", kw_only=True):
     created_at: datetime
     # The order this conversation is about (shared/orders); None when it is tied to no order.
     order: ConversationOrder | None = None
+
+
+class DeliveryView(msgspec.Struct, rename="camel", kw_only=True):
+    message_id: UUID
+    status: str  # approved (queued) | sending | sent | failed
+    error: str | None = None  # why it failed (or is being retried), in words the seller can act on
+    attempts: int = 0
+    delivered_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 class ConversationPage(msgspec.Struct, rename="camel", kw_only=True):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 import msgspec
 
@@ -78,3 +79,7 @@ class Accepted(msgspec.Struct, rename="camel", kw_only=True):
 
     status: str = "accepted"
     duplicate: bool = False
+    # The stored event, the same id on every redelivery. The message and its conversation exist once the
+    # worker processed it (usually within a second); a generic channel finds the conversation by its own id:
+    # GET /function/conversations/conversations?platformConversationId=<conversationId>.
+    event_id: UUID | None = None

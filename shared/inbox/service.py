@@ -126,7 +126,7 @@ async def receive_generic(tenant_id: str, channel_account_id: str, timestamp: st
                                         hand_over(stored))
     if not first_use:
         raise ReplayedRequest()
-    return Accepted(duplicate=stored.duplicate)
+    return Accepted(duplicate=stored.duplicate, event_id=stored.event_id)
 
 
 async def receive_email(tenant_id: str, channel_account_id: str, authorization: str | None,
@@ -142,7 +142,7 @@ async def receive_email(tenant_id: str, channel_account_id: str, authorization: 
         stored = await store_event(channel.tenant_id, f"email:{channel.channel_account_id}",
                                    email.message_id, "email.received", email)
     await hand_over(stored)
-    return Accepted(duplicate=stored.duplicate)
+    return Accepted(duplicate=stored.duplicate, event_id=stored.event_id)
 
 
 async def receive_emag(tenant_id: str, channel_account_id: str, token: str | None, order_id: str | None,
@@ -165,7 +165,7 @@ async def receive_emag(tenant_id: str, channel_account_id: str, token: str | Non
         stored = await store_event(channel.tenant_id, f"emag:{channel.channel_account_id}",
                                    f"order:{order_id}:{fingerprint}", "order.callback", callback)
     await hand_over(stored)
-    return Accepted(duplicate=stored.duplicate)
+    return Accepted(duplicate=stored.duplicate, event_id=stored.event_id)
 
 
 def minio_token() -> str:

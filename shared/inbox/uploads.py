@@ -30,32 +30,34 @@ class MalformedNotification(ValueError):
     pass
 
 
-class _S3Bucket(msgspec.Struct):
+class S3Bucket(msgspec.Struct):
     name: str = ""
 
 
-class _S3Object(msgspec.Struct):
+class S3Object(msgspec.Struct):
     key: str = ""
     size: int = 0
     eTag: str = ""  # noqa: N815 - MinIO's field names
     sequencer: str = ""
 
 
-class _S3(msgspec.Struct):
-    bucket: _S3Bucket = msgspec.field(default_factory=_S3Bucket)
-    object: _S3Object = msgspec.field(default_factory=_S3Object)
+class S3Entity(msgspec.Struct):
+    bucket: S3Bucket = msgspec.field(default_factory=S3Bucket)
+    object: S3Object = msgspec.field(default_factory=S3Object)
 
 
-class _Record(msgspec.Struct):
+class NotificationRecord(msgspec.Struct):
     eventName: str = ""  # noqa: N815
-    s3: _S3 = msgspec.field(default_factory=_S3)
+    s3: S3Entity = msgspec.field(default_factory=S3Entity)
 
 
-class _Notification(msgspec.Struct):
-    Records: list[_Record] = []  # noqa: N815
+class BucketNotification(msgspec.Struct):
+    """What MinIO posts for a bucket event (the S3 event notification format), as far as we read it."""
+
+    Records: list[NotificationRecord] = []  # noqa: N815
 
 
-_decoder = msgspec.json.Decoder(_Notification)
+_decoder = msgspec.json.Decoder(BucketNotification)
 
 _AWAITING_DOCUMENT = """
 SELECT 1 FROM knowledge_documents WHERE id = $1 AND object_key = $2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 from uuid import UUID
 
 import msgspec
@@ -55,3 +56,12 @@ class RetrievedChunk(msgspec.Struct, rename="camel", frozen=True, kw_only=True):
 class SearchResponse(msgspec.Struct, rename="camel", kw_only=True):
     query: str
     hits: list[RetrievedChunk]
+
+
+class DocumentUploadForm(msgspec.Struct, kw_only=True):
+    """The multipart/form-data fields of ``POST /documents`` (the route streams them itself: a 25 MB
+    file is never held whole in memory)."""
+
+    file: Annotated[bytes, msgspec.Meta(description="The document; its file name comes from the part's filename.",
+                                        extra_json_schema={"format": "binary"})]
+    title: str | None = None
