@@ -5,6 +5,7 @@ decision that needs no model call (``replies.decide_reply``, also "replies": the
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from uuid import UUID
 
@@ -24,9 +25,12 @@ from shared.tenancy.fairness import tenant_lane
 class LanguageModelsWarmUp(dramatiq.Middleware):
     """Load the language detectors when a worker boots, not on the first customer's message (~1 s);
     in a worker that writes replies, the Polish spelling dictionary of the send verifier (~6 s) loads
-    beside it, in the background."""
+    beside it, in the background. The knowledge stores (Weaviate's connection and collection checks),
+    the intent classifier and the similarity thresholds are opened and read in the background too: the
+    first message a worker decides otherwise waited ~1–2 s for them (bench.neighbour_flood, idle)."""
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        threading.Thread(target=_open_knowledge, name="knowledge-warm-up", daemon=True).start()
         language.warm_up()
         # Only a worker that writes replies verifies them: the dictionary's load is seconds of pure
         # Python that would slow every other thread of a live or bulk worker while it boots.
@@ -34,11 +38,27 @@ class LanguageModelsWarmUp(dramatiq.Middleware):
             threading.Thread(target=fluency.warm_up, name="dictionaries-warm-up", daemon=True).start()
 
 
+def _open_knowledge() -> None:
+    from dramatiq.asyncio import get_event_loop_thread
+
+    from shared.ai.intent.model import NoIntentModel, load_model
+    from shared.knowledge.similarity import embedding_model_id, similarity_thresholds
+
+    try:
+        get_event_loop_thread().run_coroutine(process_stores())
+        similarity_thresholds(embedding_model_id())
+        load_model(embedding_model_id())
+    except NoIntentModel:
+        pass  # decisions go without the classifier (shared.ai.intent.decision.assess)
+    except Exception as problem:  # noqa: BLE001 - a server still starting: the first job opens them
+        logging.getLogger("bokai.worker").warning("knowledge warm-up skipped: %s", type(problem).__name__)
+
+
 dramatiq.get_broker().add_middleware(LanguageModelsWarmUp())
 
 
 @dramatiq.actor(actor_name="replies.handle_customer_message", queue_name="replies", max_retries=10,
-                min_backoff=2_000)
+                min_backoff=2_000, time_limit=2 * 60 * 1000, on_retry_exhausted="ai.reply_gave_up")
 async def schedule_reply(tenant_id: str, message_id: str) -> None:
     # The seam to the AI agent (shared.channels.inbound stages it with every new customer message):
     # a complete message is answered at once, a fragment ("Dzień dobry") after the quiet period, so

@@ -62,6 +62,8 @@ QUEUE_CLASS_SELLERS = _system_gauge("bokai_queue_class_sellers_waiting",
 DELIVERIES = Counter("bokai_reply_deliveries_total", "Reply delivery attempts by platform and outcome.",
                      ("platform", "outcome"))
 DEAD_LETTERS = Counter("bokai_reply_dead_letters_total", "Replies given up after every retry.")
+CRASHING_JOBS = Counter("bokai_jobs_crashing_workers_total",
+                        "Jobs given up because every start of theirs crashed or killed its worker.", ("queue",))
 OUTBOX_RELAYED = Counter("bokai_outbox_relayed_total", "Jobs the outbox relay enqueued after a failed first enqueue.")
 CONSUMER_RESTARTS = Counter("bokai_worker_consumer_restarts_total", "Dead Dramatiq consumer threads restarted.")
 IDENTITY_ROTATIONS = Counter("bokai_worker_identity_rotations_total",

@@ -75,3 +75,38 @@ async def embed_live(tenant_id: str, run: str) -> None:
 @dramatiq.actor(actor_name="probe.embed_bulk", queue_name="knowledge", max_retries=0)
 async def embed_bulk(tenant_id: str, run: str) -> None:
     await _embed_and_record(tenant_id, run, "bulk")
+
+
+async def _record(key: str, value: str) -> None:
+    redis = make_redis()
+    try:
+        await redis.rpush(f"{key}:{dramatiq.get_broker().namespace}", value)
+    finally:
+        await redis.aclose()
+
+
+@dramatiq.actor(actor_name="probe.crash_worker", queue_name="knowledge", max_retries=3,
+                on_retry_exhausted="probe.record_gave_up")
+async def crash_worker(tenant_id: str, job: str) -> None:
+    """A poisoned job: kills its worker process every time it starts (a segfault, an OOM kill)."""
+    import os
+
+    await _record("probe:started", f"{tenant_id}:{job}")
+    os._exit(70)
+
+
+@dramatiq.actor(actor_name="probe.hang", queue_name="knowledge", max_retries=1, min_backoff=100, max_backoff=200,
+                time_limit=1_000, on_retry_exhausted="probe.record_gave_up")
+async def hang(tenant_id: str, job: str) -> None:
+    """A poisoned job that never finishes."""
+    import asyncio
+
+    await _record("probe:started", f"{tenant_id}:{job}")
+    await asyncio.Event().wait()
+
+
+@dramatiq.actor(actor_name="probe.record_gave_up", queue_name="knowledge", max_retries=3)
+async def record_gave_up(message_data: dict, retry_info: dict) -> None:
+    import json
+
+    await _record("probe:gave-up", json.dumps({"args": message_data["args"], **retry_info}))
