@@ -45,7 +45,7 @@ def test_status_reports_every_component(tmp_path):
 def test_help_lists_every_command(tmp_path):
     result = run_stack("--help", env={"BOKAI_STATE_DIR": str(tmp_path)})
     assert result.returncode == 0 and result.stderr == ""
-    for command in ("up", "up --servers-only", "down", "status", "install", "migrate", "logs NAME", "restart"):
+    for command in ("up", "up --servers-only", "down", "status", "install", "migrate", "logs NAME", "restart", "demo"):
         assert f"scripts/stack {command}" in result.stdout or command in result.stdout, command
 
 
