@@ -5,7 +5,10 @@ is an answerable information request (rules and the trained classifier agree, an
 check does not object) AND retrieval grounds the answer (or a curated answer matches) AND the
 knowledge retrieved mentions what was asked AND the send verifier (`shared.ai.verify`) finds every
 quote, fact and word of the model's answer supported AND the model has qualified for autopilot AND
-the marketplace policy guard passes. Anything uncertain becomes a draft a person approves; problems
+the marketplace policy guard passes. The conversation's own order (shared.orders, refreshed when stale)
+is evidence like the knowledge; another order number in the message goes to a person (foreign_order,
+order_not_linked), and a question about the customer's own order is sent alone only when the reply
+quotes that order. Anything uncertain becomes a draft a person approves; problems
 (complaints, returns, disputes, threats, attacks) are handed off with the reason. Every path ends in
 a draft, an approved reply, or the conversation waiting for a person — never silence — except a
 plain "thank you", which closes the conversation.
@@ -28,6 +31,7 @@ from shared.ai.intent.decision import Assessment, assess, text_to_classify
 from shared.ai.language import detect_language
 from shared.ai.llm_clients import client_for
 from shared.ai.llm_retry import LlmRetryLater, llm_retry_allowed
+from shared.ai.order_mentions import asks_about_own_order, foreign_mentions
 from shared.ai.policy_guard import check_reply
 from shared.ai.prompt import CONFIDENTIAL_MARKERS, answer_instruction, build_messages, chunks_in_prompt
 from shared.ai.routing import MessageFeatures, choose_model, load_endpoints
@@ -45,6 +49,9 @@ from shared.knowledge.retrieval import search
 from shared.knowledge.schemas import RetrievedChunk
 from shared.knowledge.similarity import embedding_model_id, similarity_thresholds
 from shared.knowledge.stores import KnowledgeStores
+from shared.orders.evidence import WARSAW, order_facts
+from shared.orders.refresh import order_for_reply
+from shared.orders.store import LinkedOrder
 from shared.settings import load
 from shared.tenancy.llm import llm_cache_salt
 
@@ -58,6 +65,9 @@ MIN_QUESTION_COVERAGE = 0.2
 # A plain "thank you" / "ok" this short closes the conversation instead of getting a reply.
 CLOSING_MAX_CHARS = 80
 PAYING = frozenset({"active", "trialing"})
+# The customer names an order number that is not this conversation's order (or the conversation has
+# none): only a person may look another order up — the AI never fetches or discusses it.
+FOREIGN_ORDER, ORDER_NOT_LINKED = "foreign_order", "order_not_linked"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +117,9 @@ async def handle_customer_message(stores: KnowledgeStores, tenant_id: UUID, mess
         # (shared/channels/lifecycle.py), so it waits rather than being lost.
         logger.info("ai skipped tenant=%s conversation=%s: channel paused", ctx.tenant_id, ctx.conversation_id)
         return AgentOutcome("skipped", "channel paused")
+    # Refreshed (when stale) before any hand-off, so a person taking over sees the order too; a failed
+    # fetch leaves the last good snapshot, or none, and the reply goes on.
+    order = await order_for_reply(ctx.tenant_id, ctx.conversation_id, now=now)
     if ctx.ai_mode == "off":
         return await _hand_off(ctx, "taken_over")
     config = await get_ai_config(tenant_id)
@@ -132,6 +145,8 @@ async def handle_customer_message(stores: KnowledgeStores, tenant_id: UUID, mess
     if _only_thanks(assessment, question):
         await close_thanked(ctx.tenant_id, ctx.message_id)
         return AgentOutcome("skipped", "closing")
+    if foreign_mentions(question, order.order_id if order else None):
+        return await _hand_off(ctx, FOREIGN_ORDER if order else ORDER_NOT_LINKED)
 
     # Autopilot sends only what the intent layers call answerable; everything else is a draft.
     autopilot = (ctx.ai_mode or config.autopilot_mode) == "auto" and assessment.action == "answer"
@@ -147,11 +162,21 @@ async def handle_customer_message(stores: KnowledgeStores, tenant_id: UUID, mess
 
     hits = await search(stores, tenant_id, query_text, RETRIEVAL_K, query_vector=query_vector)
     chunks = chunks_in_prompt([c for c in hits if c.similarity >= thresholds.grounding])
-    if not chunks or coverage(question, "\n".join(c.text for c in chunks)) < MIN_QUESTION_COVERAGE:
+    facts = order_facts(order.snapshot) if order and order.snapshot else []
+    # The order is evidence like the knowledge: "where is my parcel?" is grounded by the order alone.
+    evidence = "\n".join([*(c.text for c in chunks), *facts])
+    if not (chunks or facts) or coverage(question, evidence) < MIN_QUESTION_COVERAGE:
         return await _hand_off(ctx, "no_grounding")
     if not generate:
         return AgentOutcome("generate")
-    return await _generate(ctx, config, chunks, question, autopilot, assessment)
+    # "Where is my parcel?" with no order attached: the knowledge may answer it in general, but only a
+    # person can tell this customer where theirs is, so such a reply is never sent alone.
+    hold = ORDER_NOT_LINKED if not facts and asks_about_own_order(question, assessment.intent) else None
+    return await _generate(ctx, config, chunks, question, autopilot, assessment, order if facts else None, hold)
+
+
+def _warsaw_time(moment: datetime | None) -> str | None:
+    return moment.astimezone(WARSAW).strftime("%-d.%m.%Y, godz. %H:%M") if moment else None
 
 
 def _only_thanks(assessment: Assessment, question: str) -> bool:
@@ -191,9 +216,11 @@ async def _flag_unsent_draft(ctx: ReplyContext, outcome: AgentOutcome, assessmen
 
 
 async def _generate(ctx: ReplyContext, config, chunks: list[RetrievedChunk], question: str,
-                    autopilot: bool, assessment: Assessment) -> AgentOutcome:
+                    autopilot: bool, assessment: Assessment, order: LinkedOrder | None = None,
+                    hold: str | None = None) -> AgentOutcome:
     budget = await budget_status(ctx.tenant_id)
-    features = MessageFeatures.from_text(question, _confidence(chunks[0].similarity))
+    # Order data is exact, not a similarity guess: a reply from the order alone is routed as a sure one.
+    features = MessageFeatures.from_text(question, _confidence(chunks[0].similarity) if chunks else 1.0)
     route = choose_model(config, ctx.plan, budget, features, endpoints=load_endpoints(), tenant_id=ctx.tenant_id)
     if route.handoff:
         return await _hand_off(ctx, "budget_exhausted")
@@ -201,10 +228,12 @@ async def _generate(ctx: ReplyContext, config, chunks: list[RetrievedChunk], que
     endpoint = endpoints.strong if route.model_key == "strong" else endpoints.local
     base = load(LlmSettings)
     language = detect_language(question, config.language)
+    facts = order_facts(order.snapshot) if order and order.snapshot else []
     messages = build_messages(
         shop_name=ctx.tenant_name, platform=ctx.platform, language=language, tone=config.tone,
         seller_instructions=config.custom_instructions, context=chunks, history=ctx.history,
-        customer_messages=ctx.unanswered)
+        customer_messages=ctx.unanswered, order_facts=facts,
+        order_fetched=_warsaw_time(order.fetched_at) if order else None)
     salt = llm_cache_salt(ctx.tenant_id, base.cache_salt_secret) if base.send_cache_salt else None
     completion = await _complete_logged(ctx, endpoint, base, messages, config, salt)
     if completion is None:
@@ -213,27 +242,30 @@ async def _generate(ctx: ReplyContext, config, chunks: list[RetrievedChunk], que
     # the worker's shared event loop.
     reviewed = await asyncio.to_thread(
         review, completion.text, chunks=chunks, customer_messages=ctx.unanswered,
-        instructions=[messages[0]["content"], answer_instruction(language)], language=language)
+        instructions=[messages[0]["content"], answer_instruction(language)], language=language,
+        order_facts=facts, order_id=order.order_id if order else None,
+        order_question=asks_about_own_order(question, assessment.intent))
     if reviewed.outcome == "not_covered":
         return await _hand_off(ctx, "no_grounding")  # the model itself found no answer in the knowledge
     if reviewed.outcome == "empty":
         return await _hand_off(ctx, "llm_empty")
-    return await _store_verified(ctx, reviewed, endpoint.model, language, autopilot, assessment)
+    return await _store_verified(ctx, reviewed, endpoint.model, language, autopilot, assessment, hold)
 
 
 async def _store_verified(ctx: ReplyContext, reviewed: ReviewedReply, model: str, language: str, autopilot: bool,
-                          assessment: Assessment) -> AgentOutcome:
+                          assessment: Assessment, hold: str | None = None) -> AgentOutcome:
+    """`hold`: a reason this reply waits for a person even when every check passes."""
     verdict = check_reply(ctx.platform, reviewed.text, forbidden_phrases=CONFIDENTIAL_MARKERS,
                           expected_language=language)
     verification = reviewed.verification
     qualified = await qualification.is_qualified(model)
-    held = verification.reason or (qualification.REASON if autopilot and not qualified else None)
+    held = verification.reason or hold or (qualification.REASON if autopilot and not qualified else None)
     meta = {"verification": verification.as_meta(), "model": model, "modelQualified": qualified}
     if not verification.passed:
         logger.info("reply held tenant=%s conversation=%s reasons=%s", ctx.tenant_id, ctx.conversation_id,
                     ",".join(f.code for f in verification.findings))
     outcome = await _store_reply(ctx, reviewed.text, citations=reviewed.citations or [], meta=meta,
-                                 approved=autopilot and verdict.allowed and verification.passed and qualified)
+                                 approved=autopilot and not hold and verdict.allowed and verification.passed and qualified)
     return await _flag_unsent_draft(ctx, outcome, assessment, verdict.allowed, held)
 
 

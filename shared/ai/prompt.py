@@ -46,6 +46,12 @@ Zasady:
 {seller_instructions}"""
 
 
+# Added to the rules only when the conversation has an order: prompts without one stay as they were.
+ORDER_RULE = """- Blok <zamowienie> to dane zamówienia tego klienta z platformy (pobrane {fetched}). Fakty o zamówieniu \
+(status, płatność, przewoźnik, numer przesyłki, status przesyłki, zwrot) podawaj tylko stamtąd i cytuj je w "quotes" \
+dosłownie, tak jak zdania z <wiedza>. Nie mów o innych zamówieniach."""
+
+
 @dataclass(frozen=True, slots=True)
 class HistoryItem:
     from_customer: bool
@@ -78,17 +84,22 @@ def answer_instruction(language: str) -> str:
 
 def _escape(text: str) -> str:
     # A customer cannot close our data block early by typing the tag themselves.
-    return text.replace("</klient>", "</ klient>").replace("</wiedza>", "</ wiedza>")
+    return text.replace("</klient>", "</ klient>").replace("</wiedza>", "</ wiedza>").replace(
+        "</zamowienie>", "</ zamowienie>")
 
 
 def build_messages(*, shop_name: str, platform: str, language: str, tone: str, seller_instructions: str | None,
                    context: list[RetrievedChunk], history: list[HistoryItem],
-                   customer_messages: list[str]) -> list[dict[str, str]]:
+                   customer_messages: list[str], order_facts: list[str] = (),
+                   order_fetched: str | None = None) -> list[dict[str, str]]:
+    """`order_facts`: the conversation's order as sentences (shared.orders.evidence), quoted like knowledge."""
     system = SYSTEM_TEMPLATE.format(
         shop=shop_name, platform=platform, language=LANGUAGE_NAMES.get(language, LANGUAGE_NAMES["pl"]),
         tone=TONES.get(tone, TONES["professional_friendly"]),
         seller_instructions=f"Wskazówki sprzedawcy: {seller_instructions.strip()}" if seller_instructions else "",
     ).strip()
+    if order_facts:
+        system += "\n" + ORDER_RULE.format(fetched=order_fetched or "niedawno")
     messages = [{"role": "system", "content": system}]
     for item in history[-MAX_HISTORY_MESSAGES:]:
         role = "user" if item.from_customer else "assistant"
@@ -96,8 +107,9 @@ def build_messages(*, shop_name: str, platform: str, language: str, tone: str, s
         content = f"<klient>{_escape(text)}</klient>" if item.from_customer else text
         messages.append({"role": role, "content": content})
     question = "\n".join(_escape(m) for m in customer_messages)[-MAX_CUSTOMER_CHARS:]
+    order_block = f"<zamowienie>\n{_escape(chr(10).join(order_facts))}\n</zamowienie>\n\n" if order_facts else ""
     messages.append({"role": "user", "content": (
-        f"<wiedza>\n{_escape(_context_block(context))}\n</wiedza>\n\n"
+        f"{order_block}<wiedza>\n{_escape(_context_block(context))}\n</wiedza>\n\n"
         f"<klient>\n{question}\n</klient>\n\n"
         f"{answer_instruction(language)}"
     )})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 
 from tests.fakes.base import FakeApp, FakeRequest, Reply
 
@@ -19,12 +20,14 @@ class ScriptedLlm(FakeApp):
     def __init__(self, model: str = "scripted-model") -> None:
         super().__init__()
         self.model = model
-        self.script: list[tuple[str, str]] = []  # (words of the customer's message, the raw answer)
+        # (words of the customer's message, the raw answer or a function of the prompt's last message)
+        self.script: list[tuple[str, str | Callable[[str], str]]] = []
         self.requests: list[dict] = []
         self.route("POST", r"/v1/chat/completions", self._complete)
         self.route("GET", r"/v1/models", lambda _: Reply(200, {"object": "list", "data": [{"id": self.model}]}))
 
-    def answer(self, when_customer_says: str, raw: str) -> None:
+    def answer(self, when_customer_says: str, raw: str | Callable[[str], str]) -> None:
+        """``raw`` may be a function of the prompt's last message: a model that reads what it was given."""
         self.script.append((when_customer_says, raw))
 
     def answer_json(self, when_customer_says: str, *, quotes: list[str], answer: str, answerable: bool = True) -> None:
@@ -38,6 +41,7 @@ class ScriptedLlm(FakeApp):
         found = _CUSTOMER.search(last)
         customer = found.group(1) if found else last
         raw = next((text for words, text in self.script if words in customer), "")
+        raw = raw(last) if callable(raw) else raw
         return Reply(200, {
             "id": f"chatcmpl-{len(self.requests)}", "object": "chat.completion", "created": 0, "model": self.model,
             "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": raw}}],

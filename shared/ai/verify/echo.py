@@ -9,7 +9,7 @@ from shared.ai.textnorm import fold
 
 # Four words in a row from the instructions, not also in the evidence, are an echo, not a coincidence.
 SHINGLE_WORDS = 4
-_TAG = re.compile(r"</?\s*(?:wiedza|klient|knowledge|customer|system|user|assistant|instruc\w*|context|quotes?)\s*>"
+_TAG = re.compile(r"</?\s*(?:wiedza|klient|zamowienie|zamówienie|knowledge|customer|system|user|assistant|instruc\w*|context|quotes?)\s*>"
                   r"|\[/?(?:INST|SYS)\]|<\|[a-z_]+\|>|^\s*(?:system|user|assistant)\s*:", re.IGNORECASE | re.MULTILINE)
 _FILE_NAME = re.compile(r"(?<![\w/])[\w\-ąćęłńóśźżĄĆĘŁŃÓŚŹŻ]+\.(?:md|txt|pdf|docx?|html?|csv|json|xlsx?|odt|rtf)\b",
                         re.IGNORECASE)

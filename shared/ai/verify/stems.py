@@ -33,6 +33,9 @@ _FUNCTION_STEMS = frozenset({
     "jaki", "jakie", "jakic", "jakim", "jakas", "trzeb", "musze", "moge", "czym", "zrobi", "znajd", "dosta",
     "wybra", "potrz", "chce", "chcem", "koszt", "mozli", "dzis", "dzisi", "moja", "moje", "mojej", "przy", "trwa",
     "trwaj",
+    # the passive auxiliary ("czy zamówienie zostało wysłane", "zwrot został wykonany"): the participle
+    # after it carries the topic (added with the order questions, bench.order_eval)
+    "zosta",
     "ziua", "cate", "ceva", "dintr", "intr", "unei", "unui", "trebu", "alta", "costa", "poti", "putet", "aveti",
     "much", "many", "need", "shoul", "cost", "costs", "menny", "kell", "milye", "колко", "има",
 })
