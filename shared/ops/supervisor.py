@@ -3,10 +3,10 @@
 Every ``maintenance_interval_seconds`` it
 - restarts consumer threads that died (a Redis error while a consumer closes kills its thread,
   e.g. the one releasing delayed jobs, and with it every delayed job of that queue);
-- after Redis was unreachable, gives the worker a new broker identity: jobs the old identity had
-  fetched but dropped from memory when its connection failed (Dramatiq discards a delay queue's
-  in-memory jobs on a connection error) are requeued by the dead-worker maintenance once the old
-  identity's heartbeat is ``heartbeat_timeout`` old; jobs finished meanwhile are not (their data is gone);
+- after Redis was unreachable, gives the worker a new broker identity and hands the old one's jobs
+  over at once (``shared.ops.handover``): those still in memory move to the new identity, those
+  Dramatiq dropped from memory when its connection failed (a delay queue's in-memory jobs) go back to
+  their queues — not a heartbeat timeout later;
 - runs that maintenance on every queue, so a killed worker's jobs come back within
   ``heartbeat_timeout + maintenance_interval``;
 - refreshes the worker's gauges (``shared.ops.stats``).
@@ -27,6 +27,7 @@ from dramatiq.common import dq_name
 from dramatiq.worker import ConsumerThread
 
 from shared.broker import BrokerSettings, ResilientRedisBroker
+from shared.ops.handover import hand_over
 from shared.ops.metrics import CONSUMER_RESTARTS, IDENTITY_ROTATIONS
 from shared.settings import load
 
@@ -41,12 +42,22 @@ class WorkerSupervisor(dramatiq.Middleware):
         self._on_tick = on_tick
         self.revived = 0
         self.rotations = 0
+        # Redis ids of the jobs between their processing's start and their ack (for the hand-over).
+        self._running: set[str] = set()
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         assert isinstance(broker, ResilientRedisBroker)
         self._broker, self._worker = broker, worker
         broker.patient = True
         threading.Thread(target=self._run, name="bokai-supervisor", daemon=True).start()
+
+    def before_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
+        self._running.add(message.options.get("redis_message_id"))
+
+    def after_ack(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
+        self._running.discard(message.options.get("redis_message_id"))
+
+    after_nack = after_ack
 
     def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         self._stop.set()
@@ -75,8 +86,9 @@ class WorkerSupervisor(dramatiq.Middleware):
             old, broker.broker_id = broker.broker_id, str(uuid.uuid4())
             self.rotations += 1
             IDENTITY_ROTATIONS.inc()
-            logger.warning("Redis connection was lost: worker identity %s retired; its unfinished jobs "
-                           "return to their queues within the heartbeat timeout", old[:8])
+            moved, requeued = hand_over(broker, worker, old, broker.broker_id, set(self._running))
+            logger.warning("Redis connection was lost: worker identity %s retired; %d jobs held in memory "
+                           "moved to the new identity, %d dropped ones requeued", old[:8], moved, requeued)
         for queue_name in sorted(broker.get_declared_queues()):
             broker.run_maintenance(queue_name)
             broker.run_maintenance(dq_name(queue_name))

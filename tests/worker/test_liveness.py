@@ -35,16 +35,17 @@ def through(url: str, port: int) -> str:
     return urlunsplit(parts._replace(netloc=f"{credentials}@127.0.0.1:{port}"))
 
 
-def start_worker(tmp_path: Path, redis_url: str, database_url: str) -> tuple[subprocess.Popen, Path, Path]:
+def start_worker(tmp_path: Path, redis_url: str, database_url: str,
+                 queues: tuple[str, ...] = ("probe",)) -> tuple[subprocess.Popen, Path, Path]:
     ready, alive = tmp_path / "ready", tmp_path / "alive"
     process = subprocess.Popen(
         [sys.executable, "-m", "dramatiq", "shared.worker", "tests.worker.probe_actors",
-         "--processes", "1", "--threads", "2", "--queues", "probe"],
+         "--processes", "1", "--threads", "2", "--queues", *queues],
         cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "WORKER_READY_FILE": str(ready), "WORKER_LIVENESS_FILE": str(alive),
              "REDIS_URL": redis_url, "DATABASE_URL": database_url, "REDIS_BROKER_NAMESPACE": NAMESPACE,
-             "BROKER_HEARTBEAT_TIMEOUT_SECONDS": "3", "BROKER_MAINTENANCE_INTERVAL_SECONDS": "1",
-             "WORKER_HEARTBEAT_INTERVAL_SECONDS": "1"})
+             "BROKER_HEARTBEAT_TIMEOUT_SECONDS": os.environ.get("BROKER_HEARTBEAT_TIMEOUT_SECONDS", "3"),
+             "BROKER_MAINTENANCE_INTERVAL_SECONDS": "1", "WORKER_HEARTBEAT_INTERVAL_SECONDS": "1"})
     return process, ready, alive
 
 
