@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from uuid import UUID
 
 import dramatiq
@@ -22,20 +21,20 @@ from shared.knowledge.stores import process_stores
 from shared.tenancy.fairness import tenant_lane
 
 
-class LanguageModelsWarmUp(dramatiq.Middleware):
-    """Load the language detectors when a worker boots, not on the first customer's message (~1 s);
-    in a worker that writes replies, the Polish spelling dictionary of the send verifier (~6 s) loads
-    beside it, in the background. The knowledge stores (Weaviate's connection and collection checks),
-    the intent classifier and the similarity thresholds are opened and read in the background too: the
-    first message a worker decides otherwise waited ~1–2 s for them (bench.neighbour_flood, idle)."""
+class WarmUp(dramatiq.Middleware):
+    """What a worker's first message would otherwise wait for is loaded before the worker takes jobs
+    (and before it writes its ready file): the language detectors (~1 s), the knowledge stores
+    (Weaviate's connection and collection checks), the intent classifier and the similarity thresholds,
+    and in a worker that writes replies the send verifier's Polish spelling dictionary (~5 s). Loaded
+    on the first jobs instead, they made a fresh worker's first decisions take 2–3 s longer
+    (bench.neighbour_flood, idle phase), and held every other thread of the process meanwhile."""
 
-    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
-        threading.Thread(target=_open_knowledge, name="knowledge-warm-up", daemon=True).start()
+    def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         language.warm_up()
-        # Only a worker that writes replies verifies them: the dictionary's load is seconds of pure
-        # Python that would slow every other thread of a live or bulk worker while it boots.
+        _open_knowledge()
+        # Only a worker that writes replies verifies them (the dictionary costs ~280 MB).
         if worker.consumer_whitelist is None or GENERATE_ACTOR[0] in worker.consumer_whitelist:
-            threading.Thread(target=fluency.warm_up, name="dictionaries-warm-up", daemon=True).start()
+            fluency.warm_up()
 
 
 def _open_knowledge() -> None:
@@ -54,7 +53,7 @@ def _open_knowledge() -> None:
         logging.getLogger("bokai.worker").warning("knowledge warm-up skipped: %s", type(problem).__name__)
 
 
-dramatiq.get_broker().add_middleware(LanguageModelsWarmUp())
+dramatiq.get_broker().add_middleware(WarmUp())
 
 
 @dramatiq.actor(actor_name="replies.handle_customer_message", queue_name="replies", max_retries=10,

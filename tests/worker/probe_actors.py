@@ -110,3 +110,18 @@ async def record_gave_up(message_data: dict, retry_info: dict) -> None:
     import json
 
     await _record("probe:gave-up", json.dumps({"args": message_data["args"], **retry_info}))
+
+
+@dramatiq.actor(actor_name="probe.warm_state", queue_name="ai", max_retries=0)
+async def warm_state(tenant_id: str, run: str) -> None:
+    """What was already loaded when this job started (shared.ai.actors.WarmUp)."""
+    import json
+
+    from shared.ai import language
+    from shared.ai.intent.model import load_model
+    from shared.ai.verify import fluency
+    from shared.knowledge import stores
+
+    await _record(f"probe:warm:{run}", json.dumps({
+        "stores": stores._process_stores is not None, "language": language._detector is not None,
+        "dictionary": bool(fluency._loaded), "classifier": load_model.cache_info().currsize > 0}))
