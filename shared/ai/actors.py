@@ -10,13 +10,14 @@ from uuid import UUID
 
 import dramatiq
 
-from shared.ai import language
+from shared.ai import language, llm_waiting
 from shared.ai.agent import handle_customer_message
 from shared.ai.llm_retry import LlmRetryLater, allow_llm_retry, retry_delays_ms
 from shared.ai.scheduling import DECIDE_ACTOR, GENERATE_ACTOR, reply_delay_for_message
 from shared.ai.verify import fluency
 from shared.broker import enqueue
 from shared.conversations.handoff import leave_for_human
+from shared.infra.llm import llm_reachable
 from shared.knowledge.stores import process_stores
 from shared.tenancy.fairness import tenant_lane
 
@@ -84,17 +85,37 @@ async def decide_reply(tenant_id: str, message_id: str) -> None:
 
 @dramatiq.actor(actor_name="ai.generate_reply", queue_name="ai", max_retries=3, min_backoff=5_000,
                 max_backoff=60_000, time_limit=5 * 60 * 1000, on_retry_exhausted="ai.reply_gave_up")
-async def generate_reply(tenant_id: str, message_id: str, llm_attempt: str = "0") -> None:
+async def generate_reply(tenant_id: str, message_id: str, llm_attempt: str = "0", released: str = "") -> None:
     attempt, delays = int(llm_attempt), retry_delays_ms()
+    if attempt and not released and await llm_waiting.was_released(tenant_id, message_id, llm_attempt):
+        return  # a release after the LLM outage ran this attempt already
+    if await llm_waiting.others_waiting(tenant_id, message_id) and await llm_reachable():
+        # The LLM is back and messages the outage caught are still waiting: they go first, oldest first.
+        await _release_waiting(tenant_id, message_id)
+        if not attempt and not released:
+            await asyncio.to_thread(enqueue, *GENERATE_ACTOR, tenant_id, message_id, llm_attempt, "released")
+            return  # a fresh message queues behind them
     try:
         # The seller's own lane on the shared model servers: one busy seller never starves another.
         with allow_llm_retry(attempt < len(delays)), tenant_lane(tenant_id):
-            await handle_customer_message(await process_stores(), UUID(tenant_id), UUID(message_id))
+            outcome = await handle_customer_message(await process_stores(), UUID(tenant_id), UUID(message_id))
     except LlmRetryLater:
         # The LLM is unreachable: the same job again shortly (a new message, not a Dramatiq retry, so
         # infrastructure retries keep their own budget); the last attempt hands off as llm_failed.
+        await llm_waiting.wait_for_llm(tenant_id, message_id, attempt + 1)
         await asyncio.to_thread(enqueue, *GENERATE_ACTOR, tenant_id, message_id, str(attempt + 1),
                                 delay_ms=delays[attempt])
+    else:
+        await llm_waiting.done_waiting(tenant_id, message_id)
+        if outcome.action in ("drafted", "approved"):
+            # The model just wrote a reply (where the look at the server could not tell, e.g. a busy
+            # single-slot server): whatever the outage left waiting goes now, oldest first.
+            await _release_waiting(tenant_id, message_id)
+
+
+async def _release_waiting(tenant_id: str, running_message: str) -> None:
+    for waiting_id, waiting_attempt in await llm_waiting.release_all(tenant_id, except_message=running_message):
+        await asyncio.to_thread(enqueue, *GENERATE_ACTOR, tenant_id, waiting_id, waiting_attempt, "released")
 
 
 @dramatiq.actor(actor_name="ai.reply_gave_up", queue_name="ai", max_retries=5, min_backoff=5_000)

@@ -53,3 +53,18 @@ def fair_http_client(settings: LlmSettings):  # noqa: ANN201 - httpx2.AsyncClien
 
     return httpx2.AsyncClient(transport=FairLlmTransport(httpx2.AsyncHTTPTransport(), settings),
                              timeout=settings.timeout_seconds)
+
+
+async def llm_reachable(timeout_seconds: float = 2.0) -> bool:
+    """Whether the LLM server answers its model list now (a cheap look before releasing work held
+    back by an outage; no completion, no fairness slot)."""
+    import httpx2  # lazily, like the client itself
+
+    settings = load(LlmSettings)
+    try:
+        async with httpx2.AsyncClient(timeout=timeout_seconds) as client:
+            response = await client.get(settings.base_url.rstrip("/") + "/models",
+                                        headers={"Authorization": f"Bearer {settings.api_key}"})
+        return response.status_code == 200
+    except httpx2.HTTPError:
+        return False
