@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -23,6 +24,8 @@ class ReceivedCall:
     signature_valid: bool
     body: dict | None
     accepted: bool = False
+    # When it arrived (time.monotonic()): how soon deliveries resumed after a fault.
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass

@@ -17,16 +17,27 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# Kubernetes' worker liveness probe (deploy/k8s/worker.yaml): the file older than 2 minutes.
+LIVENESS_MAX_AGE_SECONDS = 120
+
+
 class Supervised:
-    def __init__(self, name: str, argv: list[str], env: dict[str, str], log_dir: Path) -> None:
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], log_dir: Path,
+                 liveness: Path | None = None) -> None:
         self.name, self.argv, self.env = name, argv, env
         self.log = log_dir / f"faults-{name}.log"
         self.process: subprocess.Popen | None = None
         self.restarts = 0
+        # The liveness probe, when the process has one: restarts it like the kubelet would.
+        self.liveness = liveness
+        self.liveness_kills = 0
+        self.liveness_max_age = 0.0
         self._stopping = False
         self._task: asyncio.Task | None = None
 
     def _spawn(self) -> None:
+        if self.liveness is not None:
+            self.liveness.unlink(missing_ok=True)
         with self.log.open("a") as log:
             log.write(f"--- start {time.strftime('%H:%M:%S')}\n")
             log.flush()
@@ -42,7 +53,18 @@ class Supervised:
                     if self._stopping:
                         return
                 self._spawn()
+            self._probe_liveness()
             await asyncio.sleep(0.2)
+
+    def _probe_liveness(self) -> None:
+        if self.liveness is None or not self.liveness.exists():
+            return  # still booting (the probe's initialDelaySeconds)
+        age = time.time() - self.liveness.stat().st_mtime
+        self.liveness_max_age = max(self.liveness_max_age, age)
+        if age > LIVENESS_MAX_AGE_SECONDS and self.process is not None and self.process.poll() is None:
+            self.liveness_kills += 1
+            self.kill()
+            self.liveness.unlink(missing_ok=True)
 
     def start(self) -> None:
         self._spawn()
@@ -76,14 +98,29 @@ class Workers:
         self.ready_files = [ready_dir / f"faults-worker-{name}.ready" for name in QUEUE_CLASSES]
         self.members = [
             Supervised(f"worker-{name}", [sys.executable, "-m", "dramatiq", "shared.worker", "--processes", "1",
-                                          *worker_args(name)], {**env, "WORKER_READY_FILE": str(ready)}, log_dir)
-            for name, ready in zip(QUEUE_CLASSES, self.ready_files, strict=True)]
+                                          *worker_args(name)],
+                       {**env, "WORKER_READY_FILE": str(ready), "WORKER_LIVENESS_FILE": str(alive)}, log_dir,
+                       liveness=alive)
+            for name, ready, alive in zip(QUEUE_CLASSES, self.ready_files,
+                                          [ready_dir / f"faults-worker-{name}.alive" for name in QUEUE_CLASSES],
+                                          strict=True)]
         for ready in self.ready_files:
             ready.unlink(missing_ok=True)
 
     @property
     def restarts(self) -> int:
         return sum(member.restarts for member in self.members)
+
+    @property
+    def liveness_kills(self) -> int:
+        return sum(member.liveness_kills for member in self.members)
+
+    def take_liveness_max_age(self) -> float:
+        """The oldest the liveness file of any class got since the last call."""
+        oldest = max(member.liveness_max_age for member in self.members)
+        for member in self.members:
+            member.liveness_max_age = 0.0
+        return oldest
 
     def ready(self) -> bool:
         return all(ready.exists() for ready in self.ready_files)

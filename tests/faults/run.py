@@ -1,7 +1,9 @@
 """The fault suite: every fault of issue 17 against a private second stack, one table per fault.
 
-    scripts/faults                      # all faults (starts and stops the fault stack itself)
+    scripts/faults                      # every fault but the long ones (starts and stops the fault stack itself)
     scripts/faults redis_restart llm_down   # some of them
+    scripts/faults --long               # every fault, the 5-minute Redis and Postgres outages too (~12 min more)
+    FAULTS_LONG=1 scripts/faults        # the same
 
 For each fault: a fresh seller (autopilot on, a policy document, a generic channel whose callback is
 a recording receiver), N distinct customer messages through the signed generic webhook from a
@@ -9,7 +11,8 @@ retrying client, the fault injected after a third of them, then wait until every
 Passes when every message was accepted, stored exactly once, and answered or handed to a person
 with a reason (none stuck), and no customer got a reply twice — with nobody restarting anything:
 the workers (one per priority class) and the webhooks function run under a restart loop standing in
-for Kubernetes.
+for Kubernetes, and the workers' liveness files are watched like Kubernetes' probe does (a file older
+than 2 minutes restarts the worker, and fails the fault).
 """
 
 from __future__ import annotations
@@ -58,6 +61,8 @@ class Fault:
     description: str
     inject: Callable[["Run"], Awaitable[None]]
     settle_seconds: float = 120
+    # Minutes long: only with --long (or FAULTS_LONG=1) or by name, never in CI's default run.
+    long: bool = False
 
 
 class Run:
@@ -65,6 +70,8 @@ class Run:
 
     def __init__(self, worker, webhooks, receiver) -> None:
         self.worker, self.webhooks, self.receiver = worker, webhooks, receiver
+        # When the injected fault was over (time.monotonic()): the server back, the kill done.
+        self.fault_ended = 0.0
 
     async def outage(self, server: str, seconds: float) -> None:
         from tests.faults.processes import stack
@@ -103,6 +110,10 @@ FAULTS = [
           settle_seconds=150),
     Fault("callback_503", "seller callback answers 503 six times, then 200", _callback_503),
     Fault("kill_after_accept", "worker killed right after the callback accepted a reply", _kill_after_accept),
+    Fault("redis_outage_5min", "Redis stopped for 5 minutes", lambda r: r.outage("redis", 300),
+          settle_seconds=480, long=True),
+    Fault("postgres_outage_5min", "Postgres stopped for 5 minutes", lambda r: r.outage("postgres", 300),
+          settle_seconds=480, long=True),
 ]
 
 
@@ -131,6 +142,8 @@ async def run_fault(fault: Fault, run: Run, index: int, seller: tuple):
     refs = [f"m-{tag}-{i}" for i in range(MESSAGES)]
     conversations = {f"chat-{tag}-{i}" for i in range(MESSAGES)}
     restarts_before = {"worker": run.worker.restarts, "webhooks": run.webhooks.restarts}
+    liveness_kills_before = run.worker.liveness_kills
+    run.worker.take_liveness_max_age()
     deadline = time.monotonic() + fault.settle_seconds + 60
 
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{WEBHOOKS_PORT}", timeout=30) as client:
@@ -142,6 +155,7 @@ async def run_fault(fault: Fault, run: Run, index: int, seller: tuple):
         senders = [asyncio.create_task(one(i)) for i in range(MESSAGES)]
         await asyncio.sleep(MESSAGES // 3 * SPACING_SECONDS)
         await fault.inject(run)
+        run.fault_ended = time.monotonic()
         sent = await asyncio.gather(*senders)
     result.sent = MESSAGES
     result.accepted = sum(ok for ok, _ in sent)
@@ -160,6 +174,11 @@ async def run_fault(fault: Fault, run: Run, index: int, seller: tuple):
     await asyncio.sleep(2)  # a second delivery, if any, would arrive now
     result.resent_same_reply, result.duplicate_deliveries = deliveries_by_reply(run.receiver, conversations)
     result.restarts = {name: getattr(run, name).restarts - before for name, before in restarts_before.items()}
+    result.liveness_kills = run.worker.liveness_kills - liveness_kills_before
+    result.liveness_max_age = run.worker.take_liveness_max_age()
+    after = sorted(call.at - run.fault_ended for call in run.receiver.deliveries
+                   if call.body.get("conversationId") in conversations and call.at >= run.fault_ended)
+    result.deliveries_after_fault = (after[0], after[-1]) if after else None
     return result
 
 
@@ -174,6 +193,11 @@ def print_table(fault: Fault, result) -> None:
         ("replies delivered twice to a customer", str(result.duplicate_deliveries)),
         ("reply re-sends absorbed by idempotency key", str(result.resent_same_reply)),
         ("process restarts by the orchestrator loop", ", ".join(f"{k} {v}" for k, v in result.restarts.items())),
+        ("  of them by the liveness probe (file > 2 min)", str(result.liveness_kills)),
+        ("worker liveness file, oldest seen", f"{result.liveness_max_age:.1f} s"),
+        ("replies delivered after the fault ended, first / last",
+         f"{result.deliveries_after_fault[0]:.1f} s / {result.deliveries_after_fault[1]:.1f} s"
+         if result.deliveries_after_fault else "none"),
         ("settled after", f"{result.settle_seconds:.0f} s"),
         ("result", "PASS" if result.passed else "FAIL"),
     ]
@@ -185,7 +209,16 @@ def print_table(fault: Fault, result) -> None:
         print(f"    stuck: {line}")
 
 
-async def main(selected: list[str]) -> int:
+def select_faults(arguments: list[str], environ=os.environ) -> tuple[list[Fault], set[str]]:
+    """(the faults to run, unknown names): the named ones, else every fault but the long ones unless
+    ``--long`` or ``FAULTS_LONG=1``."""
+    include_long = "--long" in arguments or environ.get("FAULTS_LONG") == "1"
+    selected = [a for a in arguments if a != "--long"]
+    unknown = set(selected) - {f.name for f in FAULTS}
+    return [f for f in FAULTS if f.name in selected or (not selected and (include_long or not f.long))], unknown
+
+
+async def main(arguments: list[str]) -> int:
     env = load_env()
     os.environ.update(env)
     # This process's own pool reconnecting during the Postgres fault is expected, not news.
@@ -197,11 +230,10 @@ async def main(selected: list[str]) -> int:
     from tests.faults.scenario import SECRET
     from tests.support import serve
 
-    unknown = set(selected) - {f.name for f in FAULTS}
+    faults, unknown = select_faults(arguments)
     if unknown:
         print(f"unknown fault(s): {', '.join(sorted(unknown))}; known: {', '.join(f.name for f in FAULTS)}")
         return 2
-    faults = [f for f in FAULTS if not selected or f.name in selected]
     make_sync_redis().flushdb()  # the fault stack's own Redis database: no jobs from an earlier run
     log_dir = STATE_DIR / "logs"
     worker = processes.worker(env, log_dir, STATE_DIR / "run")

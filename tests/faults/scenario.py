@@ -53,11 +53,17 @@ class Outcome:
     settle_seconds: float = 0.0
     restarts: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # Workers the liveness probe would have restarted (their file older than 2 minutes), and the
+    # oldest the file got: an outage must restart nothing.
+    liveness_kills: int = 0
+    liveness_max_age: float = 0.0
+    # Seconds from the fault's end to the first and the last reply the callback received after it.
+    deliveries_after_fault: tuple[float, float] | None = None
 
     @property
     def passed(self) -> bool:
         return (self.accepted == self.sent and self.stored_once == self.sent and self.stored_more == 0
-                and not self.stuck and self.duplicate_deliveries == 0)
+                and not self.stuck and self.duplicate_deliveries == 0 and self.liveness_kills == 0)
 
 
 async def new_seller(label: str, callback_url: str, *, curated: bool = True) -> tuple[UUID, UUID]:
