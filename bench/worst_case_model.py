@@ -14,19 +14,21 @@ import re
 
 from shared.ai.verify.stems import shared_words
 
-_BLOCK = re.compile(r"<(wiedza|klient)>\s*(.*?)\s*</\1>", re.DOTALL)
+_BLOCK = re.compile(r"<(wiedza|klient|zamowienie)>\s*(.*?)\s*</\1>", re.DOTALL)
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
 _ENTRY = re.compile(r"^\[\d+\][^:\n]*:\s*", re.MULTILINE)
 
 
-def best_sentence(knowledge: str, question: str) -> str:
+def best_sentence(knowledge: str, question: str, order: str = "") -> str:
+    # The order block is one fact per line (its dates hold dots, so it is not split into sentences).
     sentences = [s.strip() for s in _SENTENCE.findall(_ENTRY.sub("", knowledge)) if len(s.strip()) >= 12]
+    sentences += [line.strip() for line in order.splitlines() if len(line.strip()) >= 12]
     return max(sentences, key=lambda s: (len(shared_words(question, s)), -len(s)), default="")
 
 
 def answer_for(messages: list[dict]) -> str:
     blocks = dict(_BLOCK.findall(messages[-1]["content"]))
-    sentence = best_sentence(blocks.get("wiedza", ""), blocks.get("klient", ""))
+    sentence = best_sentence(blocks.get("wiedza", ""), blocks.get("klient", ""), blocks.get("zamowienie", ""))
     return json.dumps({"answerable": bool(sentence), "quotes": [sentence] if sentence else [], "answer": sentence},
                       ensure_ascii=False)
 
