@@ -5,8 +5,9 @@
     .venv/bin/python -m bench.neighbour_flood --docs 6 --messages 20 # shorter
 
 Two sellers sign up through the gateway (generic signed-webhook channel, the shop's policy document).
-First idle, then while A uploads ``--docs`` documents of ``--doc-kb`` KB and its customers send
-``--messages`` messages of ``--message-chars`` characters, B's customers send ``--b-messages``
+B's first message and document are measured apart (a fresh deployment's one-time costs); then idle,
+then while A uploads ``--docs`` documents of ``--doc-kb`` KB and its customers send ``--messages``
+messages of ``--message-chars`` characters, B's customers send ``--b-messages``
 messages and B uploads a one-line document. Printed: B's latencies idle and under the flood — a
 message *stored* (webhook 202 → the inbound row), *decided* (202 → the AI's draft/reply or a hand-off
 written), the document *searchable* (upload → status ready and found by ``POST /kb/search``) — and
@@ -234,6 +235,10 @@ async def run(args: argparse.Namespace) -> int:
             a, b = (Seller(seller, client) for seller in created)
             print(f"sellers A and B ready; flood: {args.docs} documents × {args.doc_kb} KB, "
                   f"{args.messages} messages × {args.message_chars:,} characters")
+            # A fresh deployment's first message per worker process pays one-time costs (its database
+            # connections' first queries, the first search); a long-running deployment has paid them.
+            # One message of B's first, printed apart, so "idle" is what a customer meets every day.
+            cold = await measure_b(b, "first", 1, args.b_timeout)
             idle = await measure_b(b, "idle", args.b_messages, args.b_timeout)
             started = time.time()
             flooding = asyncio.create_task(flood(a, args.docs, args.doc_kb, args.messages, args.message_chars))
@@ -241,6 +246,7 @@ async def run(args: argparse.Namespace) -> int:
             under = await measure_b(b, "under flood", args.b_messages, args.b_timeout)
             document_ids, sent, accepted_in = await flooding
             print(f"\nA's flood accepted in {accepted_in:.1f} s (every upload 202, every message 202)")
+            print_b("first (cold)", cold)
             print_b("idle", idle)
             print_b("under flood", under)
             await a_completion(a, document_ids, sent, args.drain, started)

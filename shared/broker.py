@@ -172,8 +172,8 @@ class FairShareSlots(dramatiq.Middleware):
 
 class ModelServerPriority(dramatiq.Middleware):
     """Every model-server call of a job is interactive when its queue's class has a person waiting
-    (``shared.queue_classes.serves_a_waiting_person``) and background otherwise: live work embeds on the
-    interactive server, ingestion and reply generation on the background one."""
+    (``shared.queue_classes.serves_a_waiting_person``) and background otherwise: deciding and writing a
+    reply embed on the interactive server, ingestion on the background one."""
 
     def before_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
         # Set on the worker thread; the async actor's coroutine starts from a copy of its context.

@@ -36,9 +36,11 @@ THREADS: dict[str, int] = {"live": 4, "reply": 3, "bulk": 2}
 IDLE_POLL_MS: dict[str, int] = {"live": 100, "reply": 100, "bulk": 1000}
 CLASS_OF_QUEUE: dict[str, str] = {queue: name for name, queues in QUEUE_CLASSES.items() for queue in queues}
 # Classes whose jobs a person waits on: their model-server calls are interactive (the interactive
-# embedding server, ahead of background calls at a shared one); the reply and bulk classes' calls queue
-# as background work (shared.infra.fairness).
-INTERACTIVE_CLASSES = frozenset({"live"})
+# embedding server, ahead of background calls at a shared one); the bulk class's calls queue as
+# background work (shared.infra.fairness). The reply class is a customer waiting for the reply: its
+# query embedding behind a neighbour's ingestion on the background server took 13–15 s under A's
+# flood (bench.neighbour_flood, 2026-12-05), its own share of the interactive server well under 1 s.
+INTERACTIVE_CLASSES = frozenset({"live", "reply"})
 
 
 class QueueClassSettings(Settings, frozen=True, kw_only=True):

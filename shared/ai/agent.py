@@ -34,6 +34,7 @@ from shared.ai.llm_retry import LlmRetryLater, llm_retry_allowed
 from shared.ai.order_mentions import asks_about_own_order, foreign_mentions
 from shared.ai.policy_guard import check_reply
 from shared.ai.prompt import CONFIDENTIAL_MARKERS, answer_instruction, build_messages, chunks_in_prompt
+from shared.ai.query_vectors import query_vector as cached_query_vector
 from shared.ai.routing import MessageFeatures, choose_model, load_endpoints
 from shared.ai.usage import budget_status, observe_llm_call, record_llm_call
 from shared.ai.verify import qualification
@@ -132,9 +133,10 @@ async def handle_customer_message(stores: KnowledgeStores, tenant_id: UUID, mess
     if not question.strip():
         # Only attachments or whitespace: a person looks at what the customer sent.
         return await _hand_off(ctx, "empty_message")
-    # One bounded query embedding serves the intent classifier, the curated match and retrieval.
+    # One bounded query embedding serves the intent classifier, the curated match and retrieval, in the
+    # live decision and again in the reply class's generation.
     query_text = text_to_classify(ctx.unanswered)
-    [query_vector] = await stores.embedder.embed_queries([query_text])
+    query_vector = await cached_query_vector(stores, ctx.tenant_id, query_text)
     model_id = embedding_model_id()
     assessment = assess(question, query_vector, embedding_model=model_id, topics=config.handoff_topics)
     assessment = await _second_opinion(ctx, assessment, query_text)

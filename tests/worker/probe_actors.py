@@ -125,3 +125,8 @@ async def warm_state(tenant_id: str, run: str) -> None:
     await _record(f"probe:warm:{run}", json.dumps({
         "stores": stores._process_stores is not None, "language": language._detector is not None,
         "dictionary": bool(fluency._loaded), "classifier": load_model.cache_info().currsize > 0}))
+
+
+@dramatiq.actor(actor_name="probe.embed_reply", queue_name="ai", max_retries=0)
+async def embed_reply(tenant_id: str, run: str) -> None:
+    await _embed_and_record(tenant_id, run, "reply")

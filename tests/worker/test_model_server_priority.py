@@ -1,6 +1,6 @@
 """A job's model-server calls are interactive or background by its queue's priority class, in a real
-worker (shared.broker.ModelServerPriority): live work embeds on the interactive server, bulk work on the
-background one, with no flag at the call site (both probe actors run the same code)."""
+worker (shared.broker.ModelServerPriority): live (and reply) work embeds on the interactive server, bulk
+work on the background one, with no flag at the call site (the probe actors run the same code)."""
 
 from __future__ import annotations
 
@@ -34,9 +34,10 @@ def _closed_url() -> str:
     return f"http://127.0.0.1:{port}/v1"  # nothing listens there any more
 
 
-def test_only_the_live_class_has_a_person_waiting():
-    assert {name for name, queues in QUEUE_CLASSES.items() if all(map(serves_a_waiting_person, queues))} == {"live"}
-    assert not any(serves_a_waiting_person(q) for name in ("reply", "bulk") for q in QUEUE_CLASSES[name])
+def test_a_person_waits_on_the_live_and_reply_classes_not_on_bulk_work():
+    waited_on = {name for name, queues in QUEUE_CLASSES.items() if all(map(serves_a_waiting_person, queues))}
+    assert waited_on == {"live", "reply"}
+    assert not any(serves_a_waiting_person(q) for q in QUEUE_CLASSES["bulk"])
     assert not serves_a_waiting_person("probe")
 
 
@@ -58,7 +59,7 @@ def test_a_lane_follows_the_job_unless_the_caller_says():
 
 
 @pytest.mark.parametrize("reachable", ["interactive", "background"])
-async def test_live_jobs_embed_on_the_interactive_server_and_bulk_jobs_on_the_background_one(tmp_path, reachable):
+async def test_live_and_reply_jobs_embed_on_the_interactive_server_bulk_jobs_on_the_background_one(tmp_path, reachable):
     configured = load(EmbeddingSettings)
     working = configured.interactive_base_url or configured.base_url
     # The server a job must NOT use is unreachable: a call routed there fails.
@@ -67,7 +68,7 @@ async def test_live_jobs_embed_on_the_interactive_server_and_bulk_jobs_on_the_ba
     namespace, run, ready = f"bokai-msp-{uuid.uuid4().hex[:10]}", uuid.uuid4().hex, tmp_path / "ready"
     process = subprocess.Popen(
         [sys.executable, "-m", "dramatiq", "shared.worker", "tests.worker.probe_actors", "--processes", "1",
-         "--threads", "2", "--queues", "replies", "knowledge"],
+         "--threads", "3", "--queues", "replies", "ai", "knowledge"],
         cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         env={**os.environ, **urls, "EMBEDDINGS_MAX_RETRIES": "0", "EMBEDDINGS_TIMEOUT_SECONDS": "20",
              "WORKER_READY_FILE": str(ready), "REDIS_BROKER_NAMESPACE": namespace})
@@ -78,17 +79,18 @@ async def test_live_jobs_embed_on_the_interactive_server_and_bulk_jobs_on_the_ba
             assert process.poll() is None and time.monotonic() < deadline, "worker did not boot"
             await asyncio.sleep(0.2)
         seller = str(uuid.uuid4())
-        for actor, queue in (("probe.embed_live", "replies"), ("probe.embed_bulk", "knowledge")):
+        for actor, queue in (("probe.embed_live", "replies"), ("probe.embed_reply", "ai"),
+                             ("probe.embed_bulk", "knowledge")):
             broker.enqueue(dramatiq.Message(queue_name=queue, actor_name=actor, args=(seller, run), kwargs={},
                                             options={}))
         key = f"probe:embedded:{run}"
-        while broker.client.llen(key) < 2 and time.monotonic() < deadline + 60:
+        while broker.client.llen(key) < 3 and time.monotonic() < deadline + 60:
             await asyncio.sleep(0.2)
         outcomes = dict(record.decode().split(":") for record in broker.client.lrange(key, 0, -1))
     finally:
         process.terminate()
         process.wait(timeout=60)
         broker.client.delete(f"probe:embedded:{run}", *broker.client.scan_iter(match=f"{namespace}:*"))
-    on_interactive = {"live": "ok", "bulk": "APIConnectionError"}
-    on_background = {"live": "APIConnectionError", "bulk": "ok"}
+    on_interactive = {"live": "ok", "reply": "ok", "bulk": "APIConnectionError"}
+    on_background = {"live": "APIConnectionError", "reply": "APIConnectionError", "bulk": "ok"}
     assert outcomes == (on_interactive if reachable == "interactive" else on_background)
