@@ -44,15 +44,17 @@ async def test_health_follows_the_workers_heartbeats(monkeypatch, tmp_path):
             cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
             env={**os.environ, "WORKER_READY_FILE": str(ready)})
         try:
-            running = await health_until(client, lambda r: r.status_code == 200, 60)
+            running = await health_until(client, lambda r: all(w["alive"] for w in r.json()["workers"].values()), 60)
         finally:
             os.killpg(worker.pid, signal.SIGKILL)  # dead, not shut down: no goodbye in Redis
             stderr = worker.communicate(timeout=30)[1]
-        dead = await health_until(client, lambda r: r.status_code == 503, 15)
+        dead = await health_until(client, lambda r: not any(w["alive"] for w in r.json()["workers"].values()), 15)
     assert before.status_code == 503 and before.json()["status"] == "degraded"
     assert {name: w["alive"] for name, w in before.json()["workers"].items()} == {"live": 0, "reply": 0, "bulk": 0}
-    assert running.status_code == 200, (running.text, stderr[-2000:])
-    assert all(w["alive"] == 1 and w["lastHeartbeatAgeSeconds"] < 3 for w in running.json()["workers"].values())
+    assert all(w["alive"] == 1 and w["lastHeartbeatAgeSeconds"] < 3 for w in running.json()["workers"].values()), (
+        running.text, stderr[-2000:])
+    # With every worker alive the status is the servers' (a shared model server may be busy answering others).
+    servers_ok = all(check["ok"] for check in running.json()["checks"].values())
+    assert (running.status_code, running.json()["status"]) == ((200, "ok") if servers_ok else (503, "degraded"))
     assert dead.status_code == 503 and dead.json()["status"] == "degraded", dead.text
     assert all(w["alive"] == 0 and w["lastHeartbeatAgeSeconds"] >= 3 for w in dead.json()["workers"].values())
-    assert all(check["ok"] for check in dead.json()["checks"].values()), "only the workers are missing"
