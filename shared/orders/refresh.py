@@ -17,7 +17,7 @@ from uuid import UUID
 from shared.channels.errors import PlatformError
 from shared.orders import store
 from shared.orders.fetchers import FETCHERS, NOT_THIS_BUYER, OrderUnavailable
-from shared.orders.schemas import OrderSnapshot
+from shared.orders.schemas import OrderSnapshot, bounded
 from shared.orders.store import LinkedOrder
 
 logger = logging.getLogger("bokai.orders")
@@ -48,9 +48,14 @@ async def refresh(order: LinkedOrder, now: datetime) -> LinkedOrder:
     except Exception as failed:  # noqa: BLE001 - an order is a nice-to-have; the reply must go on
         logger.exception("order fetch crashed tenant=%s conversation=%s", order.tenant_id, order.conversation_id)
         return await _failed(order, type(failed).__name__, now)
-    if not await store.save_snapshot(order.tenant_id, order.conversation_id, snapshot, now):
-        return order
-    return (await store.load(order.tenant_id, order.conversation_id)) or order
+    try:
+        if not await store.save_snapshot(order.tenant_id, order.conversation_id, snapshot, now):
+            return order
+        return (await store.load(order.tenant_id, order.conversation_id)) or order
+    except Exception:  # noqa: BLE001 - not stored this time: the reply still goes on with what was read
+        logger.exception("order snapshot not stored tenant=%s conversation=%s", order.tenant_id,
+                         order.conversation_id)
+        return replace(order, snapshot=bounded(snapshot), fetched_at=now, attempted_at=now, last_error=None)
 
 
 async def _failed(order: LinkedOrder, reason: str, now: datetime) -> LinkedOrder:
