@@ -208,13 +208,15 @@ class Demo:
     def report(self, result: dict) -> None:
         conversation, reply = result["conversation"], result["reply"]
         self.say(f"\n— {result['label']}: \"{result['text']}\"")
-        self.say(f"  accepted (202) in {result['acceptedMs']:.0f} ms; decided {result['decidedS']:.1f} s after it was sent")
+        self.say(f"  accepted (202) in {result['acceptedMs']:.0f} ms; "
+                 f"decided {result['decidedS']:.1f} s after it was sent")
         if reply:
             kind = {"draft": "draft waiting for a person", "sent": "reply sent",
                     "approved": "reply approved, on its way", "sending": "reply being sent",
                     "failed": "reply failed to send"}.get(reply["status"], reply["status"])
             self.say(f"  AI {kind}: \"{reply['content'][:160]}\"")
-            cited = [f"'{c.get('documentTitle')}' (similarity {c.get('similarity')}, {len(c.get('quotes') or [])} quoted)"
+            cited = [f"'{c.get('documentTitle')}' (similarity {c.get('similarity')}, "
+                     f"{len(c.get('quotes') or [])} quoted)"
                      for c in reply.get("citations") or [] if c.get("type") == "chunk"]
             self.say(f"  citations: {'; '.join(cited) if cited else 'none'}")
             findings = (reply.get("verification") or {}).get("findings") or []
@@ -227,7 +229,8 @@ class Demo:
             self.say(f"  handed to a person: reason '{conversation['handoffReason']}' at {conversation['handoffAt']}")
         delivery = conversation.get("lastDelivery")
         if delivery:
-            self.say(f"  last delivery: {delivery['status']}" + (f" ({delivery['error']})" if delivery["error"] else ""))
+            error = f" ({delivery['error']})" if delivery["error"] else ""
+            self.say(f"  last delivery: {delivery['status']}{error}")
 
     def approve_first_draft(self, results: list[dict]) -> None:
         """What a person does next: approve the AI's draft (or, with none, answer a handed-over customer);
@@ -249,7 +252,8 @@ class Demo:
 
     def wait_or_fail(self, since: float, what: str) -> None:
         if time.monotonic() - since > self.timeout:
-            raise DemoFailed(f"gave up after {self.timeout:.0f} s waiting for {what}; see `scripts/stack logs worker-live`")
+            raise DemoFailed(f"gave up after {self.timeout:.0f} s waiting for {what}; "
+                             "see `scripts/stack logs worker-live`")
         time.sleep(0.3)
 
 
@@ -268,7 +272,8 @@ def default_gateway() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--gateway", default=default_gateway(), help="the gateway's base URL (default: the local stack's)")
+    parser.add_argument("--gateway", default=default_gateway(),
+                        help="the gateway's base URL (default: the local stack's)")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for each step")
     args = parser.parse_args(argv)
     print(f"BOK-AI demo against {args.gateway}\n")
