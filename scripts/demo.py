@@ -238,12 +238,15 @@ class Demo:
         draft = next((r["reply"] for r in results if r["reply"] and r["reply"]["status"] == "draft"), None)
         started = time.monotonic()
         if draft is not None:
+            # The verifier held this draft for a reason: a person corrects it before it goes out.
+            self.call("PATCH", f"/conversations/replies/{draft['id']}", json={"text": SELLER_ANSWER})
             self.call("POST", f"/conversations/replies/{draft['id']}/approve")
-            how = "Approved the first draft as the seller would (POST /conversations/replies/{id}/approve)"
+            how = ("Corrected the held draft and approved it, as the seller would "
+                   "(PATCH /conversations/replies/{id}, then POST .../approve)")
         else:
             conversation = results[0]["conversation"]
             self.call("POST", f"/conversations/conversations/{conversation['id']}/replies", 201,
-                      json={"text": "Dzień dobry, na zwrot ma Pani 14 dni od otrzymania przesyłki."})
+                      json={"text": SELLER_ANSWER})
             how = "No draft to approve, so the seller answered the first customer (POST /conversations/{id}/replies)"
         while not self.receiver.replies:
             self.wait_or_fail(started, "the reply to reach the shop's receiver")
@@ -255,6 +258,9 @@ class Demo:
             raise DemoFailed(f"gave up after {self.timeout:.0f} s waiting for {what}; "
                              "see `scripts/stack logs worker-live`")
         time.sleep(0.3)
+
+
+SELLER_ANSWER = "Dzień dobry, na zwrot ma Pani 14 dni od otrzymania przesyłki."
 
 
 class DemoFailed(Exception):
