@@ -81,9 +81,10 @@ async def test_email_accepted_while_redis_is_down_is_processed_after_relay(mailb
     answer = finished(cut_off(f"redis://127.0.0.1:{free_port()}/0", "email", str(seller.tenant_id), str(account),
                               TOKEN, message_id))
     # Accepted: the event and its job are committed even though nothing reached Redis.
-    assert answer == {"status": 202, "body": {"status": "accepted", "duplicate": False}}
+    assert answer["status"] == 202
     async with tenant_tx(seller.tenant_id):
         event = await InboxEvent.select().where(InboxEvent.external_id == message_id).first()
+    assert answer["body"] == {"status": "accepted", "duplicate": False, "eventId": str(event["id"])}
     [job] = await jobs_of(seller.tenant_id, PROCESS_ACTOR[1])
     assert job["sent_at"] is None and json.loads(job["args"]) == [str(seller.tenant_id), str(event["id"])]
     assert queued_jobs(*PROCESS_ACTOR, str(seller.tenant_id)) == []
@@ -155,7 +156,8 @@ async def test_redelivered_webhook_for_a_stuck_event_is_enqueued_again(mailbox, 
 
     # Redelivered at once: the first job is most likely still on its way; nothing more is enqueued.
     soon = await webhooks.post(f"/email/{seller.tenant_id}/{account}", content=raw, headers=headers)
-    assert soon.json() == {"status": "accepted", "duplicate": True}
+    first_event_id = soon.json()["eventId"]
+    assert soon.json() == {"status": "accepted", "duplicate": True, "eventId": first_event_id}
     assert len(await jobs_of(seller.tenant_id, PROCESS_ACTOR[1])) == 1
 
     # Redelivered after the event sat unprocessed for longer (here: made older): enqueued again, now.
@@ -164,7 +166,8 @@ async def test_redelivered_webhook_for_a_stuck_event_is_enqueued_again(mailbox, 
                                       "WHERE external_id = $1", message_id)
         event = await InboxEvent.select().where(InboxEvent.external_id == message_id).first()
     late = await webhooks.post(f"/email/{seller.tenant_id}/{account}", content=raw, headers=headers)
-    assert late.json() == {"status": "accepted", "duplicate": True}
+    assert late.json() == {"status": "accepted", "duplicate": True, "eventId": str(event["id"])}
+    assert first_event_id == str(event["id"])  # the same id on every redelivery
     jobs = await jobs_of(seller.tenant_id, PROCESS_ACTOR[1])
     assert len(jobs) == 2 and sorted(j["sent_at"] is None for j in jobs) == [False, True]
     assert queued_jobs(*PROCESS_ACTOR, str(seller.tenant_id)) == [(str(seller.tenant_id), str(event["id"]))]
