@@ -89,7 +89,8 @@ async def upload_document(request: Request[Any, Any, State], principal: Caller) 
     return document  # its ingestion job was committed with the row (shared.outbox)
 
 
-@post("/uploads", summary="Start a direct upload of a large file: a presigned POST (URL + form fields) valid 15 minutes, at most 25 MB",
+@post("/uploads",
+      summary="Start a direct upload of a large file: a presigned POST (URL + form fields), 15 minutes, up to 25 MB",
       status_code=201, guards=[requires("write"), requires_active_subscription])
 async def start_upload(request: Request[Any, Any, State], principal: Caller,
                        data: JSONBody[presigned.UploadRequest]) -> presigned.UploadTicket:
