@@ -43,8 +43,11 @@ class FairLlmTransport(httpx2.AsyncBaseTransport):
             from shared.infra.redis import make_redis
 
             self._redis = make_redis()
+            # A reply being written is interactive work (its job's class, shared.queue_classes) but waits
+            # for its slot as patiently as any completion: the model's time, not a person's search.
             self._gate = FairGate(self._redis, "llm", per_lane=self._settings.calls_per_lane,
                                   wait_seconds=self._settings.wait_seconds,
+                                  interactive_wait_seconds=self._settings.wait_seconds,
                                   hold_seconds=self._settings.timeout_seconds + 5)
         return self._gate
 

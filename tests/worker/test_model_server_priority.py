@@ -94,3 +94,42 @@ async def test_live_and_reply_jobs_embed_on_the_interactive_server_bulk_jobs_on_
     on_interactive = {"live": "ok", "reply": "ok", "bulk": "APIConnectionError"}
     on_background = {"live": "APIConnectionError", "reply": "APIConnectionError", "bulk": "ok"}
     assert outcomes == (on_interactive if reachable == "interactive" else on_background)
+
+
+async def test_a_reply_jobs_completion_waits_for_its_slot_as_patiently_as_any(monkeypatch):
+    """Interactive by its class, a reply's LLM call still waits LLM_WAIT_SECONDS for its seller's slot
+    (the interactive 5 s are for a person's search, not for the model's queue)."""
+    from contextlib import AsyncExitStack
+
+    from shared.infra.fairness import FairGate
+    from shared.infra.llm import LlmSettings, make_llm_client
+    from shared.infra.redis import make_redis
+    from shared.tenancy.fairness import tenant_lane
+
+    monkeypatch.setenv("LLM_CALLS_PER_LANE", "1")
+    monkeypatch.setenv("LLM_WAIT_SECONDS", "12")
+    monkeypatch.setenv("LLM_MAX_RETRIES", "0")
+    settings = load(LlmSettings)
+    client, redis, seller = make_llm_client(settings), make_redis(), str(uuid.uuid4())
+    held = AsyncExitStack()
+    try:
+        with tenant_lane(seller):  # the seller's one slot is taken by its other reply
+            await held.enter_async_context(FairGate(redis, "llm", per_lane=1, hold_seconds=30).slot())
+
+        async def free_later() -> None:
+            await asyncio.sleep(6.5)
+            await held.aclose()
+
+        freeing = asyncio.create_task(free_later())
+        set_job_interactive(True)  # what ModelServerPriority sets for a reply-class job
+        started = time.monotonic()
+        with tenant_lane(seller):
+            answer = await client.chat.completions.create(
+                model=settings.model, max_tokens=3, messages=[{"role": "user", "content": "Powiedz: tak"}])
+        assert answer.choices and time.monotonic() - started > 6
+        await freeing
+    finally:
+        set_job_interactive(False)
+        await held.aclose()
+        await client.close()
+        await redis.aclose()
