@@ -51,7 +51,7 @@ from shared.knowledge.schemas import RetrievedChunk
 from shared.knowledge.similarity import embedding_model_id, similarity_thresholds
 from shared.knowledge.stores import KnowledgeStores
 from shared.orders.evidence import WARSAW, order_facts
-from shared.orders.refresh import order_for_reply
+from shared.orders.refresh import needs_refresh, order_for_reply
 from shared.orders.store import LinkedOrder
 from shared.settings import load
 from shared.tenancy.llm import llm_cache_salt
@@ -118,9 +118,10 @@ async def handle_customer_message(stores: KnowledgeStores, tenant_id: UUID, mess
         # (shared/channels/lifecycle.py), so it waits rather than being lost.
         logger.info("ai skipped tenant=%s conversation=%s: channel paused", ctx.tenant_id, ctx.conversation_id)
         return AgentOutcome("skipped", "channel paused")
-    # Refreshed (when stale) before any hand-off, so a person taking over sees the order too; a failed
-    # fetch leaves the last good snapshot, or none, and the reply goes on.
-    order = await order_for_reply(ctx.tenant_id, ctx.conversation_id, now=now)
+    # The live decision (generate=False) reads the stored snapshot and never waits for a marketplace
+    # (a slow Allegro must not hold the live class); the reply class refreshes it when stale before it
+    # writes. A failed fetch leaves the last good snapshot, or none, and the reply goes on.
+    order = await order_for_reply(ctx.tenant_id, ctx.conversation_id, now=now, fetch=generate)
     if ctx.ai_mode == "off":
         return await _hand_off(ctx, "taken_over")
     config = await get_ai_config(tenant_id)
@@ -167,7 +168,9 @@ async def handle_customer_message(stores: KnowledgeStores, tenant_id: UUID, mess
     facts = order_facts(order.snapshot) if order and order.snapshot else []
     # The order is evidence like the knowledge: "where is my parcel?" is grounded by the order alone.
     evidence = "\n".join([*(c.text for c in chunks), *facts])
-    if not (chunks or facts) or coverage(question, evidence) < MIN_QUESTION_COVERAGE:
+    # A stale order the reply class will fetch may ground what the stored one cannot: judged there.
+    order_pending = not generate and order is not None and needs_refresh(order, now or datetime.now(timezone.utc))
+    if not order_pending and (not (chunks or facts) or coverage(question, evidence) < MIN_QUESTION_COVERAGE):
         return await _hand_off(ctx, "no_grounding")
     if not generate:
         return AgentOutcome("generate")

@@ -70,15 +70,22 @@ async def _failed(order: LinkedOrder, reason: str, now: datetime) -> LinkedOrder
     return replace(failed, snapshot=None, fetched_at=None) if reason == NOT_THIS_BUYER else failed
 
 
-async def order_for_reply(tenant_id: UUID, conversation_id: UUID, *, now: datetime | None = None) -> LinkedOrder | None:
-    """The conversation's order, refreshed if stale; None when it has none. Never raises."""
+def needs_refresh(order: LinkedOrder, now: datetime) -> bool:
+    """True when generating a reply would fetch the order again (stale, and not just failed)."""
+    return order.account_id is not None and order.platform in FETCHERS and _stale(order, now)
+
+
+async def order_for_reply(tenant_id: UUID, conversation_id: UUID, *, now: datetime | None = None,
+                          fetch: bool = True) -> LinkedOrder | None:
+    """The conversation's order, refreshed if stale (only with ``fetch``: the live decision never
+    waits for a marketplace); None when it has none. Never raises."""
     now = now or datetime.now(timezone.utc)
     try:
         order = await store.load(tenant_id, conversation_id)
     except Exception:  # noqa: BLE001
         logger.exception("order context not loaded tenant=%s conversation=%s", tenant_id, conversation_id)
         return None
-    if order is None or not _stale(order, now):
+    if order is None or not fetch or not _stale(order, now):
         return order
     return await refresh(order, now)
 

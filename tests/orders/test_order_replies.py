@@ -203,3 +203,25 @@ async def test_a_question_about_an_order_no_conversation_order_backs_is_never_se
     # The general answer is drafted for a person, who can look the order up; it is never sent alone.
     assert (outcome.action, outcome.reason, reply["status"]) == ("drafted", "order_not_linked", "draft")
     assert reply["meta"]["verification"]["passed"]
+
+
+async def test_the_live_decision_never_waits_for_the_marketplace_generation_fetches_the_order(
+        gateway, allegro, orders, stores, scripted_model):
+    """The live class decides without an order API call (a slow Allegro would hold every seller's live
+    decisions); a stale or never-fetched order defers the grounding check to the reply class, which
+    fetches it and answers from it."""
+    scripted_model.answer("gdzie jest moja paczka", quoting_the_parcel)
+    tenant, _, _, message_id = await order_thread(gateway, allegro, orders, stores,
+                                                  "Dzień dobry, gdzie jest moja paczka?")
+    reads_before = allegro.requests_to("GET", "/order/")
+
+    decided = await handle_customer_message(stores, tenant, message_id, generate=False)
+
+    assert decided.action == "generate", decided  # not handed off as no_grounding for want of the order
+    assert allegro.requests_to("GET", "/order/") == reads_before
+    assert scripted_model.requests == []
+
+    outcome = await handle_customer_message(stores, tenant, message_id)
+    assert outcome.action in ("drafted", "approved"), outcome
+    assert allegro.requests_to("GET", "/order/") > reads_before
+    assert "czeka na odbiór" in (await reply_to(tenant, message_id))["content"]
