@@ -31,7 +31,6 @@ Exit status: 0 passed, 1 failed. The seller tenants are deleted at the end.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import sys
@@ -254,24 +253,10 @@ async def main(args: argparse.Namespace) -> int:
 
 
 async def with_worst_case_model(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from bench import worst_case_model
-    from bench.load.deployment import free_port
 
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(worst_case_model.app, host="127.0.0.1", port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.05)
-    for prefix in ("LLM_", "LLM_STRONG_"):
-        os.environ[f"{prefix}BASE_URL"] = f"http://127.0.0.1:{port}/v1"
-        os.environ[f"{prefix}MODEL"] = "worst-case"
-    try:
+    async with worst_case_model.serving_as_the_configured_model():
         return await main(argparse.Namespace(**{**vars(args), "model": "configured", "record": False}))
-    finally:
-        server.should_exit = True
-        await task
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

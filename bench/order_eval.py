@@ -25,7 +25,6 @@ Prints:
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import re
@@ -191,24 +190,10 @@ async def _model_calls(tenant_id: uuid.UUID, question_id: str) -> int:
 
 
 async def with_worst_case_model(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from bench import worst_case_model
-    from bench.load.deployment import free_port
 
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(worst_case_model.app, host="127.0.0.1", port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.05)
-    for prefix in ("LLM_", "LLM_STRONG_"):
-        os.environ[f"{prefix}BASE_URL"] = f"http://127.0.0.1:{port}/v1"
-        os.environ[f"{prefix}MODEL"] = "worst-case"
-    try:
+    async with worst_case_model.serving_as_the_configured_model():
         return await main(args)
-    finally:
-        server.should_exit = True
-        await task
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -9,7 +9,11 @@ grounding, the question's words in the quoted sentence) stand between a near mis
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 import re
 
 from shared.ai.verify.stems import shared_words
@@ -55,3 +59,25 @@ async def app(scope, receive, send) -> None:
     }).encode()
     await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
     await send({"type": "http.response.body", "body": payload})
+
+
+@asynccontextmanager
+async def serving_as_the_configured_model() -> AsyncIterator[None]:
+    """Serves this model on a free loopback port and points LLM_* and LLM_STRONG_* at it while the block runs."""
+    import uvicorn
+
+    from bench.load.deployment import free_port
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.05)
+    for prefix in ("LLM_", "LLM_STRONG_"):
+        os.environ[f"{prefix}BASE_URL"] = f"http://127.0.0.1:{port}/v1"
+        os.environ[f"{prefix}MODEL"] = "worst-case"
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        await task

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import time
 import random
 import socket
 from collections.abc import AsyncIterator
@@ -27,6 +26,14 @@ def free_port() -> int:
                 continue
             return port
     raise RuntimeError("no free port between 20000 and 32000")
+
+
+def closed_url() -> str:
+    """An OpenAI-style base URL on a loopback port nothing listens on any more (a server that is down)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"
 
 
 @asynccontextmanager

@@ -4,7 +4,6 @@ seller or another text, a call of its own."""
 
 from __future__ import annotations
 
-import socket
 import uuid
 
 import msgspec
@@ -15,20 +14,14 @@ from shared.infra.embeddings import Embedder, EmbeddingSettings
 from shared.infra.redis import make_redis
 from shared.knowledge.stores import KnowledgeStores
 from shared.settings import load
+from tests.support import closed_url
 
 pytestmark = pytest.mark.integration
 
 
-def _closed_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/v1"  # nothing listens there any more
-
-
 def _stores(redis, *, reachable: bool) -> KnowledgeStores:
     configured = load(EmbeddingSettings)
-    url = (configured.interactive_base_url or configured.base_url) if reachable else _closed_url()
+    url = (configured.interactive_base_url or configured.base_url) if reachable else closed_url()
     settings = msgspec.structs.replace(configured, base_url=url, interactive_base_url=url, max_retries=0)
     return KnowledgeStores(minio=None, bucket="", weaviate=None, embedder=Embedder(settings), redis=redis)
 

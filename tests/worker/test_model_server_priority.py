@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,16 +21,10 @@ from shared.infra.fairness import current_lane, lane, set_job_interactive
 from shared.infra.redis import RedisSettings, make_sync_redis
 from shared.queue_classes import QUEUE_CLASSES, serves_a_waiting_person
 from shared.settings import load
+from tests.support import closed_url
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.integration
-
-
-def _closed_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/v1"  # nothing listens there any more
 
 
 def test_a_person_waits_on_the_live_and_reply_classes_not_on_bulk_work():
@@ -63,8 +56,8 @@ async def test_live_and_reply_jobs_embed_on_the_interactive_server_bulk_jobs_on_
     configured = load(EmbeddingSettings)
     working = configured.interactive_base_url or configured.base_url
     # The server a job must NOT use is unreachable: a call routed there fails.
-    urls = {"EMBEDDINGS_INTERACTIVE_BASE_URL": working if reachable == "interactive" else _closed_url(),
-            "EMBEDDINGS_BASE_URL": working if reachable == "background" else _closed_url()}
+    urls = {"EMBEDDINGS_INTERACTIVE_BASE_URL": working if reachable == "interactive" else closed_url(),
+            "EMBEDDINGS_BASE_URL": working if reachable == "background" else closed_url()}
     namespace, run, ready = f"bokai-msp-{uuid.uuid4().hex[:10]}", uuid.uuid4().hex, tmp_path / "ready"
     process = subprocess.Popen(
         [sys.executable, "-m", "dramatiq", "shared.worker", "tests.worker.probe_actors", "--processes", "1",
