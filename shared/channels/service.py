@@ -207,6 +207,12 @@ def _url_host(url: str) -> str:
         host = None
     if not host:
         raise InvalidHost(f"{url!r} names no host.")
+    try:
+        port = urlsplit(url).port
+    except ValueError:  # not a number or over 65535: every delivery would end "not a valid URL"
+        port = -1
+    if port is not None and not 0 < port <= 65535:
+        raise InvalidHost(f"{url!r} names no valid port (1 to 65535).")
     return ascii_host(host)
 
 

@@ -7,11 +7,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from litestar import Litestar, Request, Response, get
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Server
+from litestar.params import ParameterKwarg
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ControllerRouterHandler
 
@@ -39,7 +40,33 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     body: dict[str, Any] = {"detail": exc.detail}
     if exc.extra:
         body["errors"] = exc.extra
+    if isinstance(exc, ValidationException):
+        body = _as_the_caller_sent_it(request, body)
     return Response(body, status_code=exc.status_code, headers=exc.headers)
+
+
+def _as_the_caller_sent_it(request: Request[Any, Any, Any], body: dict[str, Any]) -> dict[str, Any]:
+    """Litestar's parameter errors name the handler's argument (``needs_human``), not the query parameter
+    the caller sent (``needsHuman``), and its detail repeats the whole query string (kilobytes of whatever
+    was sent, a token in it too): the key becomes the parameter's own name and the detail the bare path."""
+    detail = str(body["detail"])
+    prefix = f"Validation failed for {request.method} "
+    if detail.startswith(prefix):
+        body["detail"] = prefix + request.url.path
+    handler = request.scope.get("route_handler")
+    parameters = getattr(getattr(handler, "parsed_fn_signature", None), "parameters", {})
+    if isinstance(body.get("errors"), list):
+        body["errors"] = [_renamed(error, parameters) for error in body["errors"]]
+    return body
+
+
+def _renamed(error: Any, parameters: dict[str, Any]) -> Any:
+    field = parameters.get(error.get("key")) if isinstance(error, dict) else None
+    kwarg = getattr(field, "kwarg_definition", None)
+    if not isinstance(kwarg, ParameterKwarg):
+        return error
+    sent_as = kwarg.query or kwarg.header or kwarg.cookie or kwarg.name
+    return {**error, "key": sent_as} if sent_as else error
 
 
 @get("/_/live", include_in_schema=False, sync_to_thread=False)
