@@ -15,6 +15,7 @@ import asyncio
 import hashlib
 import hmac
 import logging
+import unicodedata
 from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
@@ -83,7 +84,16 @@ def _decode_generic(body: bytes) -> GenericMessage:
         raise Malformed(f"text is at most {MAX_TEXT_CHARS} characters.")
     if message.order_id is not None and not 0 < len(message.order_id.strip()) <= MAX_ORDER_ID_CHARS:
         raise Malformed(f"orderId, when given, is 1 to {MAX_ORDER_ID_CHARS} characters.")
+    if message.order_id is not None and not _one_printable_line(message.order_id):
+        raise Malformed("orderId must be one line of printable characters (no line breaks, control or "
+                        "direction-changing characters).")
     return message
+
+
+def _one_printable_line(text: str) -> bool:
+    # The id is shown to the seller as is: a line break or a right-to-left override would let a shop's
+    # (or an attacker's) id rewrite what the seller reads next to it.
+    return not any(unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") for char in text)
 
 
 async def _open_channel(tenant_id: str, channel_account_id: str, platform: str,
