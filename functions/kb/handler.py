@@ -99,6 +99,8 @@ async def start_upload(request: Request[Any, Any, State], principal: Caller,
                                              principal.user_id, data)
     except service.DocumentTooLarge:
         raise PayloadTooLarge(detail=TOO_LARGE) from None
+    except presigned.EmptyFile as problem:
+        raise InvalidInput("sizeBytes", str(problem)) from None
     except service.InvalidRequest as problem:
         raise InvalidInput("filename", str(problem)) from None
 

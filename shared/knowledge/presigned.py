@@ -34,6 +34,10 @@ AWAITING_UPLOAD = "awaiting_upload"
 UPLOAD_URL_LIFETIME = timedelta(minutes=15)
 
 
+class EmptyFile(InvalidRequest):
+    """sizeBytes announced 0 or less: the caller's sizeBytes is wrong, not its filename."""
+
+
 class UploadRequest(msgspec.Struct, rename="camel", kw_only=True):
     filename: str
     title: str | None = None
@@ -61,7 +65,7 @@ async def start_upload(stores: KnowledgeStores, tenant_id: UUID, user_id: UUID |
     if request.size_bytes is not None and request.size_bytes > MAX_DOCUMENT_BYTES:
         raise DocumentTooLarge()
     if request.size_bytes is not None and request.size_bytes <= 0:
-        raise InvalidRequest("The file is empty.")
+        raise EmptyFile("The file is empty (sizeBytes is at least 1).")
     document_id = uuid.uuid4()
     key = f"uploads/{document_id}/{safe_filename(filename)}"
     now = datetime.now(timezone.utc)
