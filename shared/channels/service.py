@@ -207,6 +207,9 @@ def _url_host(url: str) -> str:
         host = None
     if not host:
         raise InvalidHost(f"{url!r} names no host.")
+    if urlsplit(url).username is not None:  # it would sit in plain channel settings; the signature authenticates us
+        raise InvalidHost("The URL must not contain a user name or password; the receiver checks each reply's "
+                          "signature instead.")
     try:
         port = urlsplit(url).port
     except ValueError:  # not a number or over 65535: every delivery would end "not a valid URL"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -34,11 +33,6 @@ SELECT o.platform, o.order_id, o.account_id, o.snapshot::text AS snapshot, o.fet
   FROM order_snapshots o JOIN conversations c ON c.id = o.conversation_id
  WHERE o.tenant_id = $1 AND o.conversation_id = $2
 """
-_LINK = """
-INSERT INTO order_snapshots (id, tenant_id, conversation_id, account_id, platform, order_id, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, now(), now())
-ON CONFLICT (conversation_id) DO NOTHING
-"""
 _SAVE = """
 UPDATE order_snapshots SET snapshot = $3::jsonb, fetched_at = $4, attempted_at = $4, last_error = NULL,
                            updated_at = now()
@@ -68,14 +62,6 @@ async def load(tenant_id: UUID, conversation_id: UUID) -> LinkedOrder | None:
             snapshot = None  # a row written by an older shape: fetched again
     return LinkedOrder(tenant_id, conversation_id, row["platform"], row["order_id"], row["account_id"], snapshot,
                        row["fetched_at"], row["attempted_at"], row["last_error"], row["customer_name"])
-
-
-async def link(tenant_id: UUID, conversation_id: UUID, platform: str, order_id: str,
-               account_id: UUID | None = None) -> None:
-    """Idempotent: a conversation keeps the first order it was tied to."""
-    async with tenant_tx(tenant_id):
-        await tx_connection().execute(_LINK, uuid.uuid4(), tenant_id, conversation_id, account_id, platform,
-                                      order_id[:100])
 
 
 async def save_snapshot(tenant_id: UUID, conversation_id: UUID, snapshot: OrderSnapshot, at: datetime) -> bool:
