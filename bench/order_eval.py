@@ -78,19 +78,20 @@ def snapshot_of(scenario: dict, order_id: str, now: datetime):
 
 async def ask(stores, tenant_id: uuid.UUID, question: Question, scenarios: dict) -> dict:
     from shared.ai.agent import handle_customer_message
-    from shared.channels.inbound import InboundMessage, record_inbound_message
+    from shared.channels.inbound import ORDER_REF_META_KEY, InboundMessage, order_ref, record_inbound_message
     from shared.orders import store
     from shared.orders.evidence import order_facts
     from shared.tenancy.db import tenant_tx, tx_connection
 
+    now = datetime.now(timezone.utc)
+    snapshot = snapshot_of(scenarios[question.scenario], str(uuid.uuid4()), now) if question.scenario else None
+    # Tied to its order the way a synced Allegro thread is: the order ref in the recorded message's meta.
+    meta = {ORDER_REF_META_KEY: order_ref("allegro", snapshot.order_id)} if snapshot else {}
     recorded = await record_inbound_message(tenant_id, InboundMessage(
         platform="allegro", conversation_ref=f"order-eval-{question.id}", message_ref=question.id,
-        text=question.text, sent_at=datetime.now(timezone.utc), customer_name="kupujacy_1"))
+        text=question.text, sent_at=now, customer_name="kupujacy_1", meta=meta))
     facts: list[str] = []
-    if question.scenario:
-        now = datetime.now(timezone.utc)
-        snapshot = snapshot_of(scenarios[question.scenario], str(uuid.uuid4()), now)
-        await store.link(tenant_id, recorded.conversation_id, "allegro", snapshot.order_id)
+    if snapshot:
         await store.save_snapshot(tenant_id, recorded.conversation_id, snapshot, now)
         facts = order_facts(snapshot)
     started = time.perf_counter()

@@ -27,7 +27,7 @@ from shared.ai.textnorm import fold
 from shared.ai.verify import fluency
 from shared.ai.verify.answer import GroundedAnswer
 from shared.ai.verify.echo import find_echo
-from shared.ai.verify.facts import FactIndex, unsupported
+from shared.ai.verify.facts import FactIndex, extract, unsupported
 from shared.ai.verify.stems import content_words, quoted_coverage, shared_words
 
 # Handoff reasons, most telling first: the conversation shows the first that applies.
@@ -43,10 +43,10 @@ _QUOTE_MARKS = str.maketrans({"„": '"', "”": '"', "“": '"', "«": '"', "»
                               "—": "-", "\u00a0": " "})
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…|\[\.\.\.\])\s*")
 _EDGE_PUNCTUATION = " \t\n\"'.,;:!?-()[]"
-# A question about an amount (price, count, duration) is answered only by quotes that hold a number.
+# A question about an amount (price, count, duration) is answered only by quotes that hold a number,
+# and a reply that states one: a date's or an order number's digits are not an amount.
 _ASKS_AMOUNT = re.compile(r"(?<!\w)(?:ile|ilu|cen[aeyi]|koszt\w*|how (?:much|many|long)|price\w*|costs?|cat|cate|"
                           r"cati|pret\w*|costa|mennyi\w*|meddig|колко|цена)(?!\w)")
-_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,11 +139,15 @@ def verify(answer: GroundedAnswer, *, evidence: Sequence[str], customer_messages
         findings.append(Finding("not_fluent", str(missing_dictionary)))
 
     quoted = "\n".join(q for q, _ in found)
-    if found and _ASKS_AMOUNT.search(fold(customer)) and not _DIGIT.search(quoted):
-        findings.append(Finding("not_answered", "the question asks for an amount; the quoted knowledge gives none"))
+    if found and _ASKS_AMOUNT.search(fold(customer)) and not (_states_amount(quoted) and _states_amount(reply)):
+        findings.append(Finding("not_answered", "the question asks for an amount; the reply or its quotes give none"))
     elif found and quoted_coverage(customer, quoted) < MIN_QUESTION_QUOTED:
         missing = sorted(content_words(customer) - shared_words(customer, quoted))
         findings.append(Finding("not_answered", "the quoted knowledge does not mention: " + ", ".join(missing[:8])))
     elif found and content_words(reply) and not shared_words(reply, quoted + "\n" + customer):
         findings.append(Finding("not_answered", "the reply does not use the quoted knowledge"))
     return Verification(findings, found, share)
+
+
+def _states_amount(text: str) -> bool:
+    return any(fact.kind == "number" for fact in extract(text))

@@ -38,6 +38,30 @@ def test_an_amount_question_needs_an_amount_in_the_quotes():
     assert verification.reason == "not_answered" and "amount" in verification.findings[0].detail
 
 
+ORDER_FACTS = ["Zwrot pieniędzy: 1299,00 zł, zlecony 03.12.2026.", "Zwrot pieniędzy zlecony 03.12.2026."]
+
+
+@pytest.mark.parametrize(("quote", "answer"), [
+    # The order's refund line holds only a date: its digits are not the amount asked for.
+    (ORDER_FACTS[1], "Zwrot pieniędzy zlecony 03.12.2026, pieniądze są w drodze."),
+    # The quote holds the amount, the reply leaves it out.
+    (ORDER_FACTS[0], "Zwrot pieniędzy zlecony 03.12.2026, pieniądze są w drodze."),
+])
+def test_an_amount_question_is_not_answered_by_a_date(quote, answer):
+    verification = verify(GroundedAnswer(quotes=[quote], answer=answer), evidence=ORDER_FACTS,
+                          customer_messages=["Ile pieniędzy zwrócono za zwrot?"], instructions=OLD_INSTRUCTIONS,
+                          titles=[], language="pl")
+    assert any(f.code == "not_answered" and "amount" in f.detail for f in verification.findings), verification.findings
+
+
+def test_an_amount_question_answered_with_the_amount_passes_the_amount_rule():
+    answer = GroundedAnswer(quotes=[ORDER_FACTS[0]], answer="Zwrot pieniędzy 1299,00 zł zlecony 03.12.2026.")
+    verification = verify(answer,
+                          evidence=ORDER_FACTS, customer_messages=["Ile pieniędzy zwrócono za zwrot?"],
+                          instructions=OLD_INSTRUCTIONS, titles=[], language="pl")
+    assert not any("amount" in f.detail for f in verification.findings), verification.findings
+
+
 def test_every_reason_is_a_short_code_the_conversation_can_hold():
     assert all(len(code) <= 50 and code.isidentifier() for code in REASONS)
 
