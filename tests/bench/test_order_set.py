@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
+
+import pytest
 
 from bench import worst_case_model
 from bench.order_eval import DATA, load_questions, snapshot_of
@@ -42,3 +47,13 @@ def test_the_worst_case_model_also_copies_from_the_order():
     answer = json.loads(worst_case_model.answer_for([{"content": prompt}]))
     assert answer["quotes"] == ["Przesyłka, czyli paczka, nadana przez przewoźnika InPost, ostatni status przesyłki "
                                 "u przewoźnika: doręczona, 4.12.2026, godz. 10:05."]
+
+
+@pytest.mark.integration
+def test_the_order_eval_runs_through_the_reply_path_with_the_worst_case_model():
+    """The bench itself, on the test database: a question with its order tied the way a synced thread ties
+    it, through the agent, scored (a change to the linking or the agent that breaks the bench fails here)."""
+    run = subprocess.run([sys.executable, "-m", "bench.order_eval", "--model", "worst-case", "--limit", "5"],
+                         cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "model=worst-case safe=yes" in run.stdout and " questions 5\n" in run.stdout
