@@ -15,6 +15,9 @@ an enqueue stages the job in its seller's lane and a worker's fetch releases lan
 (``shared.fair_queue``); ``FairShareSlots`` frees a seller's slot when the job ends.
 ``ModelServerPriority`` makes a job's model-server calls interactive or background by its class;
 ``CrashingJobs`` gives up a job that keeps crashing its worker (``shared.crashing_jobs``).
+``OutageAwareRetries`` lets a job wait out Postgres or Redis being away instead of spending its retries
+on it: a five-minute database outage used to exhaust a reply job's retries and then its hand-off's, and
+the customer's message was left undecided.
 """
 
 from __future__ import annotations
@@ -28,12 +31,14 @@ import dramatiq
 import redis
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.common import current_millis
+from dramatiq.middleware import Retries
 from dramatiq.middleware.asyncio import AsyncIO
 
 from shared.crashing_jobs import CrashingJobs
 from shared.fair_queue import FairQueues, lane_of
 from shared.infra.fairness import set_job_interactive
 from shared.infra.redis import RedisSettings, make_sync_redis
+from shared.infra.retry_policy import is_outage, retry_delay_ms
 from shared.queue_classes import per_seller_cap, serves_a_waiting_person
 from shared.settings import Settings, load
 
@@ -54,6 +59,9 @@ class BrokerSettings(Settings, frozen=True, kw_only=True):
     # Stage class jobs in per-seller lanes (fair queueing). Off: enqueues go straight to the queue
     # lists while workers still release what is staged — the way back to code without lanes.
     fair_queues: bool = True
+    # A job failing because Postgres or Redis is away waits for it (every 2 s growing to 60 s) without
+    # spending its retries, for at most this long after it was first enqueued; then its retries count.
+    outage_patience_seconds: float = 24 * 3600
 
 
 # Dramatiq's default time limit, for actors that set none.
@@ -187,6 +195,27 @@ class ModelServerPriority(dramatiq.Middleware):
         set_job_interactive(False)
 
 
+class OutageAwareRetries(Retries):
+    """Dramatiq's retries, except that a failure which is our own server being away (``is_outage``) is
+    waited out: re-enqueued with its own growing delay, ``retries`` untouched, until the server answers
+    or ``outage_patience_seconds`` have passed since the job was first enqueued."""
+
+    OUTAGE_FIRST_DELAY_MS, OUTAGE_MAX_DELAY_MS = 2_000, 60_000
+
+    def after_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message, *,
+                              result=None, exception=None) -> None:
+        patience_ms = load(BrokerSettings).outage_patience_seconds * 1000
+        if exception is not None and is_outage(exception) and current_millis() - message.message_timestamp < patience_ms:
+            waits = message.options.get("outage_waits", 0) + 1
+            message.options["outage_waits"] = waits
+            delay = retry_delay_ms(waits, None, base_ms=self.OUTAGE_FIRST_DELAY_MS, max_ms=self.OUTAGE_MAX_DELAY_MS)
+            logger.warning("a %s job waits %d ms for %s (an outage: not counted as a retry)", message.actor_name,
+                           delay, type(exception).__name__)
+            broker.enqueue(message, delay=delay)
+            return
+        super().after_process_message(broker, message, result=result, exception=exception)
+
+
 def _make_broker() -> ResilientRedisBroker:
     settings, tuning = load(RedisSettings), load(BrokerSettings)
     redis_broker = ResilientRedisBroker(
@@ -194,6 +223,9 @@ def _make_broker() -> ResilientRedisBroker:
         heartbeat_timeout=int(tuning.heartbeat_timeout_seconds * 1000),
         maintenance_chance=tuning.maintenance_chance,
     )
+    # In Dramatiq's own place among the default middleware (the order after-process hooks run in).
+    redis_broker.middleware[:] = [OutageAwareRetries() if type(m) is Retries else m
+                                  for m in redis_broker.middleware]
     redis_broker.add_middleware(AsyncIO())
     redis_broker.add_middleware(FairShareSlots())
     redis_broker.add_middleware(ModelServerPriority())

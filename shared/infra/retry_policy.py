@@ -1,12 +1,20 @@
-"""When to try a delivery again: one policy for replies and events, honouring a peer's Retry-After."""
+"""When to try again: one policy for replies and events, honouring a peer's Retry-After; and which
+failures are our own servers being away (an outage to wait out, not a job's failure)."""
 
 from __future__ import annotations
 
 import math
+import os
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
+import asyncpg
+import redis
 from dramatiq.common import compute_backoff
+
+_DATABASE_AWAY = (asyncpg.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError,
+                  asyncpg.exceptions.TooManyConnectionsError)
+_ASYNCPG_SOURCE = f"{os.sep}asyncpg{os.sep}"
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -41,3 +49,18 @@ def retry_delay_ms(attempts: int, retry_after: float | None, *, base_ms: int, ma
     if retry_after is None:
         return backoff
     return max(backoff, min(math.ceil(retry_after * 1000), max_ms))
+
+
+def is_outage(problem: BaseException) -> bool:
+    """Postgres or Redis not answering (refused, reset, shutting down, too many connections): what a
+    job should wait out rather than count against its retries. A socket error counts only when it rose
+    from asyncpg, so a seller's SMTP server or a marketplace refusing still fails its job as before."""
+    if isinstance(problem, (*_DATABASE_AWAY, redis.ConnectionError, redis.TimeoutError)):
+        return True
+    if isinstance(problem, (ConnectionError, TimeoutError)):
+        frame = problem.__traceback__
+        while frame is not None:
+            if _ASYNCPG_SOURCE in frame.tb_frame.f_code.co_filename:
+                return True
+            frame = frame.tb_next
+    return False
