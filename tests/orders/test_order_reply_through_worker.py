@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import dramatiq
 import pytest
 
 from shared.ai.config import update_ai_config
@@ -35,6 +36,9 @@ def start_worker(folder: Path, log) -> subprocess.Popen:
 async def test_an_allegro_order_question_is_answered_from_the_order_through_the_worker(
         tmp_path, gateway, allegro, orders, stores, scripted_model):
     scripted_model.answer("gdzie jest moja paczka", quoting_the_parcel)
+    # Earlier tests' jobs left in the shared test queues would run first (and fail against their fakes,
+    # long gone): without them this worker serves this test alone.
+    dramatiq.get_broker().flush_all()
     # order_thread syncs the thread (the message is stored and its reply job staged in the outbox).
     tenant, _, _, message_id = await order_thread(gateway, allegro, orders, stores,
                                                   "Dzień dobry, gdzie jest moja paczka?")
