@@ -65,13 +65,19 @@ async def create_shop(stores, shop: Shop) -> uuid.UUID:
 
 
 async def ask(stores, tenant_id: uuid.UUID, shop: Shop, question: Question) -> dict:
-    from shared.ai.agent import handle_customer_message
     from shared.channels.inbound import InboundMessage, record_inbound_message
-    from shared.tenancy.db import tenant_tx, tx_connection
 
     recorded = await record_inbound_message(tenant_id, InboundMessage(
         platform=shop.platform, conversation_ref=f"eval-{question.id}", message_ref=question.id,
         text=question.text, sent_at=datetime.now(timezone.utc), customer_name="Klient"))
+    return await answer_recorded(stores, tenant_id, question, recorded)
+
+
+async def answer_recorded(stores, tenant_id: uuid.UUID, question, recorded) -> dict:
+    """The agent on one recorded customer message, and what it left: the result row every eval scores."""
+    from shared.ai.agent import handle_customer_message
+    from shared.tenancy.db import tenant_tx, tx_connection
+
     started = time.perf_counter()
     outcome = await handle_customer_message(stores, tenant_id, recorded.message_id)
     seconds = time.perf_counter() - started
@@ -80,8 +86,7 @@ async def ask(stores, tenant_id: uuid.UUID, shop: Shop, question: Question) -> d
             "SELECT content, status, citations FROM messages WHERE in_reply_to_id = $1 ORDER BY created_at DESC "
             "LIMIT 1", recorded.message_id)
         handoff = await tx_connection().fetchval(
-            "SELECT c.handoff_reason FROM conversations c JOIN messages m ON m.conversation_id = c.id "
-            "WHERE m.id = $1", recorded.message_id)
+            "SELECT handoff_reason FROM conversations WHERE id = $1", recorded.conversation_id)
     citations = json.loads(reply["citations"]) if reply else []
     # A running worker may have answered first (recording the message stages its job too): the stored
     # state is the outcome either way.

@@ -29,7 +29,6 @@ import json
 import os
 import re
 import sys
-import time
 import uuid
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -77,11 +76,10 @@ def snapshot_of(scenario: dict, order_id: str, now: datetime):
 
 
 async def ask(stores, tenant_id: uuid.UUID, question: Question, scenarios: dict) -> dict:
-    from shared.ai.agent import handle_customer_message
+    from bench.answer_eval import answer_recorded
     from shared.channels.inbound import ORDER_REF_META_KEY, InboundMessage, order_ref, record_inbound_message
     from shared.orders import store
     from shared.orders.evidence import order_facts
-    from shared.tenancy.db import tenant_tx, tx_connection
 
     now = datetime.now(timezone.utc)
     snapshot = snapshot_of(scenarios[question.scenario], str(uuid.uuid4()), now) if question.scenario else None
@@ -94,20 +92,7 @@ async def ask(stores, tenant_id: uuid.UUID, question: Question, scenarios: dict)
     if snapshot:
         await store.save_snapshot(tenant_id, recorded.conversation_id, snapshot, now)
         facts = order_facts(snapshot)
-    started = time.perf_counter()
-    outcome = await handle_customer_message(stores, tenant_id, recorded.message_id)
-    seconds = time.perf_counter() - started
-    async with tenant_tx(tenant_id):
-        reply = await tx_connection().fetchrow(
-            "SELECT content, status, citations FROM messages WHERE in_reply_to_id = $1 ORDER BY created_at DESC "
-            "LIMIT 1", recorded.message_id)
-        handoff = await tx_connection().fetchval(
-            "SELECT handoff_reason FROM conversations WHERE id = $1", recorded.conversation_id)
-    reason = outcome.reason if outcome.action != "skipped" else handoff or (reply and reply["status"])
-    return {"question": question, "action": outcome.action, "reason": reason, "seconds": seconds, "facts": facts,
-            "reply": reply["content"] if reply else None,
-            "sent": bool(reply) and reply["status"] in ("approved", "sending", "sent", "failed"),
-            "quotes": [q for c in (json.loads(reply["citations"]) if reply else []) for q in c.get("quotes", [])]}
+    return {**await answer_recorded(stores, tenant_id, question, recorded), "facts": facts}
 
 
 def score(results: list[dict], knowledge: list[str], model_calls: dict[str, int]) -> dict:
