@@ -11,6 +11,7 @@ import pytest
 
 from functions.webhooks.handler import app as webhooks_app
 import shared.broker
+import shared.infra.redis
 from shared.broker import ResilientRedisBroker
 from shared.infra.redis import make_sync_redis
 from shared.outbox.tables import OutboxJob
@@ -24,6 +25,12 @@ pytestmark = pytest.mark.integration
 async def test_a_signed_message_is_accepted_while_redis_is_down(db_pool, seller, private_redis, monkeypatch):
     # The function's own Redis client (throttle, replay guard, enqueue) is the private one, stopped below.
     monkeypatch.setenv("REDIS_URL", private_redis.url)
+    # The process-wide async client is made once per process: one an earlier test opened in-process
+    # (shared.channels.ratelimit.channel_redis opens it on first use and nothing closes it) points at
+    # the stack's Redis, which stays up; the replay guard then records the first request there and
+    # the second, signed in the same second, is a 409 replay (CI, 2026-12-05).
+    monkeypatch.setattr(shared.infra.redis, "_client", None)
+    monkeypatch.setattr(shared.infra.redis, "_client_users", 0)
     monkeypatch.delenv("REDIS_BROKER_URL", raising=False)
     monkeypatch.setattr(shared.broker, "broker", ResilientRedisBroker(client=make_sync_redis(),
                                                                       namespace=shared.broker.broker.namespace))
