@@ -21,6 +21,7 @@ from shared.http.cors import cors_headers
 from shared.http.security import security_headers
 from shared.http.input_guard import input_guard
 from shared.http.metrics import http_metrics, metrics_page
+from shared.http.strict import StrictRequests
 from shared.infra.postgres import close_pool, open_pool
 from shared.infra.redis import close_redis, open_redis
 
@@ -63,8 +64,8 @@ def _as_the_caller_sent_it(request: Request[Any, Any, Any], body: dict[str, Any]
 def _renamed(error: Any, parameters: dict[str, Any]) -> Any:
     field = parameters.get(error.get("key")) if isinstance(error, dict) else None
     kwarg = getattr(field, "kwarg_definition", None)
-    if not isinstance(kwarg, ParameterKwarg):
-        return error
+    if not isinstance(kwarg, ParameterKwarg) or error.get("source") == "body":
+        return error  # a body field that shares a parameter's name keeps the name it was sent as
     sent_as = kwarg.query or kwarg.header or kwarg.cookie or kwarg.name
     return {**error, "key": sent_as} if sent_as else error
 
@@ -104,7 +105,8 @@ def make_function_app(
     prefix = gateway_prefix if gateway_prefix is not None else f"/function/{name}"
     startup = [*([open_pool] if postgres else []), *([open_redis] if redis else []), *on_startup]
     shutdown = [*on_shutdown, *([close_redis] if redis else []), *([close_pool] if postgres else [])]
-    return Litestar(
+    strict = StrictRequests()
+    app = Litestar(
         route_handlers=[*route_handlers, _live, metrics_page],
         # input_guard inside the metrics, so refused hostile input is counted as the 4xx it is.
         middleware=[http_metrics(name), input_guard],
@@ -113,6 +115,8 @@ def make_function_app(
         # Any handler may declare `principal: NamedDependency[Principal]` to get the verified caller.
         dependencies=dict(PRINCIPAL_DEPENDENCY),
         exception_handlers={HTTPException: _http_error, Exception: _unexpected_error},
+        # Strict JSON body types and no repeated single-valued query parameter (shared/http/strict.py).
+        before_request=strict,
         openapi_config=OpenAPIConfig(
             title=f"BOK-AI {name}",
             version="1.0.0",
@@ -126,3 +130,5 @@ def make_function_app(
         before_send=[cors_headers, security_headers],
         debug=False,
     )
+    strict.learn(app)
+    return app
