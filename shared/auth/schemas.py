@@ -9,6 +9,8 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from shared.infra.shown_text import OneShownLine
+
 Email = Annotated[str, Meta(max_length=320, description="Email address", examples=["anna@sklep.pl"])]
 Password = Annotated[str, Meta(max_length=1024, description="At least 10 characters, not a common password")]
 AssignableRole = Literal["owner", "admin", "member"]
@@ -26,7 +28,7 @@ class Body(msgspec.Struct, rename="camel", forbid_unknown_fields=False, kw_only=
 class RegisterRequest(Body):
     email: Email
     password: Password
-    company_name: Annotated[str, Meta(min_length=1, max_length=255, examples=["Sklep Łódź"])]
+    company_name: Annotated[OneShownLine, Meta(min_length=1, max_length=255, examples=["Sklep Łódź"])]
     refresh_token_delivery: RefreshTokenDelivery = "body"
 
 

@@ -8,6 +8,7 @@ from uuid import UUID
 
 import msgspec
 
+from shared.infra.shown_text import OneShownLine
 from shared.ops.channel_health import ChannelHealth
 
 Email = Annotated[str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
@@ -77,7 +78,7 @@ class MailboxRequest(msgspec.Struct, kw_only=True, rename="camel", forbid_unknow
     smtp_port: Annotated[int, msgspec.Meta(ge=1, le=65535)] = 587
     smtp_security: Literal["starttls", "tls", "none"] = "starttls"
     # One line: it becomes the From header's display name.
-    display_name: Annotated[str, msgspec.Meta(max_length=255, pattern=r"^[^\x00-\x1f\x7f]*$")] | None = None
+    display_name: Annotated[OneShownLine, msgspec.Meta(max_length=255)] | None = None
     # Optional IMAP access to the same mailbox: an interrupted reply is looked up in its Sent folder
     # instead of ending as "delivery uncertain" (once the channel's test proved Sent files sent mail).
     imap_host: Host | None = None
@@ -93,7 +94,7 @@ class EmailAccountRequest(MailboxRequest, kw_only=True, rename="camel", forbid_u
 
 
 class GenericAccountRequest(msgspec.Struct, kw_only=True, rename="camel", forbid_unknown_fields=True):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+    name: Annotated[OneShownLine, msgspec.Meta(min_length=1, max_length=255)]
     callback_url: CallbackUrl
     # The receiver answers the signed GET probe (docs/channels.md "Delivery probe"): an interrupted
     # delivery is then looked up instead of ending as "delivery uncertain".
@@ -141,7 +142,7 @@ class EmagAccountRequest(msgspec.Struct, kw_only=True, rename="camel", forbid_un
     api_password: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
     # The e-mail channel where this shop's buyer mail arrives (eMAG has no messaging API).
     email_account_id: UUID | None = None
-    display_name: Annotated[str, msgspec.Meta(max_length=255)] | None = None
+    display_name: Annotated[OneShownLine, msgspec.Meta(max_length=255)] | None = None
 
 
 class EmagAccountCreated(msgspec.Struct, kw_only=True, rename="camel"):

@@ -15,7 +15,6 @@ import asyncio
 import hashlib
 import hmac
 import logging
-import unicodedata
 from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
@@ -28,6 +27,7 @@ from shared.inbox.events import hand_over, store_event
 from shared.inbox.schemas import Accepted, EmagCallback, GenericMessage
 from shared.inbox.signing import ReplayedRequest, claim_signature
 from shared.inbox.throttle import ChannelGate, Throttled, open_gate
+from shared.infra.shown_text import is_one_shown_line
 from shared.infra.storable_text import storable_text
 from shared.settings import Settings, load
 from shared.tenancy.db import tenant_tx
@@ -84,16 +84,12 @@ def _decode_generic(body: bytes) -> GenericMessage:
         raise Malformed(f"text is at most {MAX_TEXT_CHARS} characters.")
     if message.order_id is not None and not 0 < len(message.order_id.strip()) <= MAX_ORDER_ID_CHARS:
         raise Malformed(f"orderId, when given, is 1 to {MAX_ORDER_ID_CHARS} characters.")
-    if message.order_id is not None and not _one_printable_line(message.order_id):
+    # The id is shown to the seller as is: a line break or a right-to-left override would let a shop's
+    # (or an attacker's) id rewrite what the seller reads next to it.
+    if message.order_id is not None and not is_one_shown_line(message.order_id):
         raise Malformed("orderId must be one line of printable characters (no line breaks, control or "
                         "direction-changing characters).")
     return message
-
-
-def _one_printable_line(text: str) -> bool:
-    # The id is shown to the seller as is: a line break or a right-to-left override would let a shop's
-    # (or an attacker's) id rewrite what the seller reads next to it.
-    return not any(unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") for char in text)
 
 
 async def _open_channel(tenant_id: str, channel_account_id: str, platform: str,

@@ -20,7 +20,9 @@ _HIDDEN_BMP = (r"\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u08
                r"\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb")
 _HIDDEN_ASTRAL = ("\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
                   "\U000e0001\U000e0020-\U000e007f")
-ONE_SHOWN_LINE = f"^[^{_HIDDEN_BMP}{_HIDDEN_ASTRAL}]*$"
+# Python's ``$`` also matches before a final line break ("Sklep\n" would pass): ``(?!\n)`` rules that out,
+# and means nothing to ECMA-262, whose ``$`` is the end.
+ONE_SHOWN_LINE = f"^[^{_HIDDEN_BMP}{_HIDDEN_ASTRAL}]*$(?!\\n)"
 ONE_SHOWN_LINE_RULE = "must be one line without control, zero-width or text-direction characters"
 
 # Text a seller gives something shown to people (a channel's name, a mailbox's From name, the company):

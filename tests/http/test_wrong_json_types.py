@@ -97,7 +97,8 @@ def credentials(function: str, path: str, body: bytes, seller, channel) -> dict[
     if (function, path) == ("webhooks", "/billing"):
         return signed_headers(BILLING_SECRET, body)
     if (function, path) == ("webhooks", "/minio"):
-        return {"authorization": "Bearer " + (Path(os.environ["SECRETS_DIR"]) / "minio-webhook-token").read_text().strip()}
+        token = (Path(os.environ["SECRETS_DIR"]) / "minio-webhook-token").read_text().strip()
+        return {"authorization": f"Bearer {token}"}
     return dict(seller.headers)
 
 
