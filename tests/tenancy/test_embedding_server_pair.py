@@ -43,6 +43,11 @@ def _nice(pid: int) -> int:
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
 
 
+def _environment(pid: int) -> dict[str, str]:
+    pairs = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(pair.decode().split("=", 1) for pair in pairs if b"=" in pair)
+
+
 @pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason="Linux autogroup scheduling only")
 def test_stack_starts_both_servers_in_one_scheduling_group_the_background_one_niced(tmp_path):
     port = _free_pair()
@@ -60,6 +65,8 @@ def test_stack_starts_both_servers_in_one_scheduling_group_the_background_one_ni
         group = Path(f"/proc/{interactive}/autogroup").read_text().split()[0]
         assert Path(f"/proc/{background}/autogroup").read_text().split()[0] == group
         assert (_nice(background), _nice(interactive)) == (10, 0)
+        # Threads that spin at OpenMP barriers burn shared cores while a sibling is preempted.
+        assert [_environment(pid).get("OMP_WAIT_POLICY") for pid in (background, interactive)] == ["PASSIVE"] * 2
         status = _stack("status", env=env).stdout
         assert any(line.split()[:2] == ["embeddings-interactive", "up"] for line in status.splitlines()), status
     finally:
