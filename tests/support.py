@@ -63,3 +63,16 @@ async def post_signed(client: httpx.AsyncClient, path: str, body: bytes, secret:
     return await client.post(path, content=body, headers={
         "content-type": "application/json", "X-BokAI-Timestamp": str(timestamp),
         "X-BokAI-Signature": sign(secret, timestamp, body)})
+
+
+def drop_leftover_jobs() -> None:
+    """Empty this run's job queues, fair lanes and delay queues included, before a test boots a worker.
+
+    Earlier tests stage jobs they never run (their sellers' fakes are gone by now): a worker booted
+    later spends its threads on those first, each retrying against a closed port, and the test's own
+    job waits behind them (tests/channels/test_sync_trigger.py took 36 s in CI for a 4 s poll)."""
+    from shared.broker import broker
+    from shared.queue_classes import CLASS_OF_QUEUE
+
+    for queue in CLASS_OF_QUEUE:
+        broker.flush(queue)

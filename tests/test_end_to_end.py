@@ -21,7 +21,7 @@ import pytest
 
 from shared.gateway.discovery import load_functions
 from shared.gateway.dispatcher import FunctionGateway
-from tests.support import post_signed, serve
+from tests.support import drop_leftover_jobs, post_signed, serve
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.integration
@@ -40,6 +40,7 @@ Zamówienia złożone do godziny 13:00 wysyłamy tego samego dnia kurierem InPos
 def worker(tmp_path_factory):
     folder = tmp_path_factory.mktemp("e2e")
     ready, log = folder / "ready", open(folder / "worker.log", "wb")  # noqa: SIM115 - lives with the worker
+    drop_leftover_jobs()
     process = subprocess.Popen(
         [sys.executable, "-m", "dramatiq", "shared.worker", "--processes", "1", "--threads", "4"],
         cwd=ROOT, env={**os.environ, "WORKER_READY_FILE": str(ready), "AI_QUIET_PERIOD_SECONDS": "1"},

@@ -73,7 +73,10 @@ async def stack(tmp_path, db_pool):
     page, origin = serve_page()
     other_page, other_origin = serve_page()
     # Every registration of the test run comes from 127.0.0.1: lift the per-address sign-up limit here.
-    env = {"CORS_ALLOWED_ORIGINS": origin, "AUTH_REFRESH_COOKIE": "true", "AUTH_REGISTER_MAX_PER_IP": "1000"}
+    # healthcheck_interval: the watchdog drains that long after SIGTERM (5 s in the image); nothing here
+    # tests draining (tests/deploy/test_watchdog.py does), so teardown need not wait for it.
+    env = {"CORS_ALLOWED_ORIGINS": origin, "AUTH_REFRESH_COOKIE": "true", "AUTH_REGISTER_MAX_PER_IP": "1000",
+           "healthcheck_interval": "1s"}
     watchdogs = [await asyncio.to_thread(start_watchdog, name, tmp_path / name, **env)
                  for name in ("auth", "conversations")]
     gateway_port = free_port()
@@ -88,8 +91,7 @@ async def stack(tmp_path, db_pool):
     finally:
         server.should_exit = True
         await task
-        for watchdog in watchdogs:
-            await asyncio.to_thread(watchdog.stop)
+        await asyncio.gather(*(asyncio.to_thread(watchdog.stop) for watchdog in watchdogs))
         page.shutdown()
         other_page.shutdown()
 

@@ -26,7 +26,7 @@ from shared.gateway.proxy import ProxyGateway
 from shared.tenancy.db import tenant_tx
 from tests.channels.conftest import connect
 from tests.deploy.watchdog import start_watchdog
-from tests.support import serve
+from tests.support import drop_leftover_jobs, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.integration
@@ -72,7 +72,9 @@ def drop_queued(message_ids: list[str]) -> None:
 async def gateway(tmp_path):
     # A coalescing key of this test's own: parallel runs sharing the Redis database must not coalesce with it.
     watchdog = await asyncio.to_thread(start_watchdog, "sync", tmp_path,
-                                       SYNC_COALESCE_KEY=f"test:schedule-sync:{uuid.uuid4()}")
+                                       SYNC_COALESCE_KEY=f"test:schedule-sync:{uuid.uuid4()}",
+                                       # Its drain after SIGTERM (5 s in the image) is not what this tests.
+                                       healthcheck_interval="1s")
     try:
         async with serve(ProxyGateway({"sync": watchdog.url})) as client:
             yield client.base_url.netloc.decode()
@@ -83,6 +85,7 @@ async def gateway(tmp_path):
 @pytest.fixture
 def channels_worker(allegro, tmp_path):
     ready = tmp_path / "ready"
+    drop_leftover_jobs()
     process = subprocess.Popen(
         [sys.executable, "-m", "dramatiq", "shared.worker", "shared.channels.actors", "--processes", "1",
          "--threads", "2", "--queues", "channels"],

@@ -12,7 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-import dramatiq
 import pytest
 
 from shared.ai.config import update_ai_config
@@ -20,6 +19,7 @@ from shared.ai.schemas import AiConfigPatch
 from shared.conversations.tables import Message
 from shared.tenancy.db import tenant_tx
 from tests.orders.test_order_replies import WAYBILL, order_thread, quoting_the_parcel
+from tests.support import drop_leftover_jobs
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.integration
@@ -36,9 +36,7 @@ def start_worker(folder: Path, log) -> subprocess.Popen:
 async def test_an_allegro_order_question_is_answered_from_the_order_through_the_worker(
         tmp_path, gateway, allegro, orders, stores, scripted_model):
     scripted_model.answer("gdzie jest moja paczka", quoting_the_parcel)
-    # Earlier tests' jobs left in the shared test queues would run first (and fail against their fakes,
-    # long gone): without them this worker serves this test alone.
-    dramatiq.get_broker().flush_all()
+    drop_leftover_jobs()
     # order_thread syncs the thread (the message is stored and its reply job staged in the outbox).
     tenant, _, _, message_id = await order_thread(gateway, allegro, orders, stores,
                                                   "Dzień dobry, gdzie jest moja paczka?")

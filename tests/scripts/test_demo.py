@@ -14,7 +14,7 @@ import pytest
 
 from shared.gateway.discovery import load_functions
 from shared.gateway.dispatcher import FunctionGateway
-from tests.support import serve
+from tests.support import drop_leftover_jobs, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("db_pool")]
@@ -25,6 +25,7 @@ LOCAL = {"GENERIC_CHANNEL_ALLOW_PRIVATE_CALLBACKS": "true"}
 @pytest.fixture
 def worker(tmp_path):
     ready, log = tmp_path / "ready", open(tmp_path / "worker.log", "wb")  # noqa: SIM115 - lives with the worker
+    drop_leftover_jobs()
     process = subprocess.Popen(
         [sys.executable, "-m", "dramatiq", "shared.worker", "--processes", "1", "--threads", "4"],
         cwd=ROOT, env={**os.environ, **LOCAL, "WORKER_READY_FILE": str(ready)}, stdout=log, stderr=subprocess.STDOUT)

@@ -17,7 +17,7 @@ from shared.gateway.dispatcher import FunctionGateway
 from tests.fakes.generic_receiver import GenericReceiver
 from tests.fakes.scripted_llm import ScriptedLlm
 from tests.faults.scenario import SECRET, message_body, message_states, new_seller, wait_ingested
-from tests.support import post_signed, serve
+from tests.support import drop_leftover_jobs, post_signed, serve
 
 ROOT = Path(__file__).resolve().parents[3]
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("db_pool")]
@@ -35,6 +35,7 @@ def start_worker(folder: Path, llm_url: str, model: str) -> subprocess.Popen:
            "AI_MODEL_QUALIFIED_WITHOUT_EVAL": model, "GENERIC_CHANNEL_ALLOW_PRIVATE_CALLBACKS": "true"}
     log = open(folder / "worker.log", "wb")  # noqa: SIM115 - lives with the worker
     print(f"worker log: {log.name}")
+    drop_leftover_jobs()
     return subprocess.Popen([sys.executable, "-m", "dramatiq", "shared.worker", "--processes", "1", "--threads", "4"],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
