@@ -22,10 +22,13 @@ from uuid import UUID
 import msgspec
 from msgspec import Meta
 
+from shared.infra.field_patterns import whole_value
 from shared.tenancy.db import tenant_tx, tx_connection
 
 Status = Literal["active", "trialing", "past_due", "canceled"]
-Plan = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9_-]{0,49}$", examples=["basic", "pro"])]
+Plan = Annotated[str, Meta(pattern=whole_value(r"[a-z0-9][a-z0-9_-]{0,49}",
+                                               "must be a plan name: up to 50 lower-case letters, digits, _ or -"),
+                           examples=["basic", "pro"])]
 SOURCE = "billing"
 
 

@@ -8,14 +8,27 @@ from uuid import UUID
 
 import msgspec
 
-from shared.infra.shown_text import OneShownLine
+from shared.infra.field_patterns import whole_value
+from shared.infra.shown_text import HIDDEN, OneShownLine
 from shared.ops.channel_health import ChannelHealth
 
-Email = Annotated[str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
-# Shape only; the service checks the name as IDNA and stores its A-labels (shared/channels/hostnames.py).
-Host = Annotated[str, msgspec.Meta(pattern=r"^[^\x00-\x20\x7f/:@\\]+$", min_length=1, max_length=253)]
+# Shapes only, each without spaces or hidden characters (a line break would add a mail header); the
+# service checks addresses and names as IDNA and stores their A-labels (shared/channels/hostnames.py).
+_ADDRESS_PART = rf"[^@\s{HIDDEN}]+"
+Email = Annotated[str, msgspec.Meta(
+    pattern=whole_value(rf"{_ADDRESS_PART}@{_ADDRESS_PART}\.{_ADDRESS_PART}",
+                        "must be one e-mail address (obsluga@sklep.pl), without spaces or control characters"),
+    max_length=254, examples=["obsluga@sklep.pl"])]
+Host = Annotated[str, msgspec.Meta(
+    pattern=whole_value(rf"[^\s/:@\\{HIDDEN}]+",
+                        "must be a host name alone (smtp.sklep.pl): no scheme, port, path, spaces or control "
+                        "characters"),
+    min_length=1, max_length=253, examples=["smtp.sklep.pl"])]
 # https; plain http is refused by the service unless private callbacks are allowed (the local stack only).
-CallbackUrl = Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s]+$", max_length=500)]
+CallbackUrl = Annotated[str, msgspec.Meta(
+    pattern=whole_value(rf"https?://[^\s{HIDDEN}]+",
+                        "must be one https:// address without spaces or control characters"),
+    max_length=500, examples=["https://sklep.pl/bokai"])]
 
 
 class ConnectionTest(msgspec.Struct, kw_only=True, rename="camel"):
@@ -56,7 +69,10 @@ class DeviceFlowStarted(msgspec.Struct, kw_only=True, rename="camel"):
 
 
 class DevicePollRequest(msgspec.Struct, kw_only=True, rename="camel"):
-    flow_id: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{10,64}$")]
+    flow_id: Annotated[str, msgspec.Meta(
+        pattern=whole_value(r"[A-Za-z0-9_-]{10,64}",
+                            "must be the flowId the connection started with (10 to 64 letters, digits, _ or -)"),
+        examples=["k3Jd9QwE2xLm"])]
 
 
 class DevicePollResult(msgspec.Struct, kw_only=True, rename="camel"):
@@ -86,7 +102,7 @@ class MailboxRequest(msgspec.Struct, kw_only=True, rename="camel", forbid_unknow
     imap_security: Literal["tls", "starttls", "none"] = "tls"
     imap_user: Annotated[str, msgspec.Meta(min_length=1, max_length=254)] | None = None  # default: smtpUser
     imap_password: Annotated[str, msgspec.Meta(min_length=1, max_length=500)] | None = None  # default: smtpPassword
-    sent_folder: Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")] | None = None
+    sent_folder: Annotated[OneShownLine, msgspec.Meta(min_length=1, max_length=200, examples=["Sent"])] | None = None
 
 
 class EmailAccountRequest(MailboxRequest, kw_only=True, rename="camel", forbid_unknown_fields=True):

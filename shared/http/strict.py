@@ -26,7 +26,7 @@ from litestar.exceptions import ImproperlyConfiguredException, ValidationExcepti
 from litestar.handlers import HTTPRouteHandler
 from litestar.routes import HTTPRoute
 
-from shared.infra.shown_text import ONE_SHOWN_LINE, ONE_SHOWN_LINE_RULE
+from shared.infra.field_patterns import rules
 
 _AT = re.compile(r"^(?P<problem>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
 _WRONG_TYPE = re.compile(r"^Expected `(?P<expected>[^`]+)`, got `(?P<got>[^`]+)`$")
@@ -34,7 +34,6 @@ _FIELD_NAMED = re.compile(r"^Object (?P<what>missing required|contains unknown) 
 # msgspec's type names, as a frontend developer reads JSON.
 _JSON_WORDS = {"bool": "true or false", "int": "a whole number", "float": "a number", "str": "text",
                "object": "an object", "array": "a list", "null": "null"}
-_PATTERN_RULES = {ONE_SHOWN_LINE: ONE_SHOWN_LINE_RULE}
 
 
 class _Rules(NamedTuple):
@@ -111,7 +110,7 @@ def _said(problem: str, named: re.Match[str] | None = None) -> str:
     if wrong:
         expected = " or ".join(_JSON_WORDS.get(kind, kind) for kind in wrong["expected"].split(" | "))
         return f"must be {expected}, not {_JSON_WORDS.get(wrong['got'], wrong['got'])}."
-    for pattern, rule in _PATTERN_RULES.items():
+    for pattern, rule in rules():  # the regex itself means nothing to the person a frontend shows this to
         if problem == f"Expected `str` matching regex {pattern!r}":
             return f"{rule}."
     return f"is invalid: {problem}."

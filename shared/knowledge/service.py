@@ -14,6 +14,7 @@ from uuid import UUID
 import msgspec
 
 from shared.http.cursors import InvalidCursor, decode_cursor, encode_cursor
+from shared.infra.shown_text import as_one_shown_line
 from shared.knowledge.retrieval import search
 from shared.knowledge.schemas import DocumentPage, DocumentView, SearchResponse
 from shared.knowledge.stores import KnowledgeStores
@@ -56,25 +57,23 @@ def safe_filename(name: str) -> str:
     return f"{stem}.{extension}" if extension else stem
 
 
-# Control characters (NUL cannot even be stored) and bidirectional overrides that disguise extensions
-# ("invoice\u202efdp.exe"): neither belongs in a name shown to people.
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
+# A file's name comes from the seller's disk, so it is cleaned rather than refused: the characters a name
+# people see may not hold (shared/infra/shown_text.py: controls, NUL cannot even be stored; line separators;
+# zero-width and direction characters, "faktura\u202etxt.exe" shows as "fakturaexe.txt") become spaces.
 def display_filename(name: str) -> str:
-    """The name stored and shown: its last path segment, no control characters, at most 255 characters.
+    """The name stored and shown: its last path segment, one line without hidden characters, at most 255.
 
     '../../etc/passwd' → 'passwd'; Polish letters stay (unlike ``safe_filename``, which makes keys).
     """
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    cleaned = " ".join(_UNPRINTABLE.sub(" ", base).split())[:255].strip()
+    cleaned = as_one_shown_line(base)[:255].strip()
     return cleaned if cleaned not in ("", ".", "..") else "document"
 
 
 def display_title(title: str | None) -> str | None:
     if title is None:
         return None
-    return " ".join(_UNPRINTABLE.sub(" ", title).split())[:255] or None
+    return as_one_shown_line(title)[:255].strip() or None
 
 
 def _view(row: dict) -> DocumentView:

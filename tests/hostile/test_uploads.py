@@ -57,6 +57,7 @@ async def every_object_has_a_row(stores, tenant_id) -> None:
     (b"../../etc/passwd", "passwd"),
     (b"..\\..\\windows\\win.ini", "win.ini"),
     ("faktura\u202etxt.exe".encode(), "faktura txt.exe"),
+    ("Cennik\u200b\u2028\U000e0041\xad 2026.txt".encode(), "Cennik 2026.txt"),
     ("Cennik Łódź 2026.txt".encode(), "Cennik Łódź 2026.txt"),
 ])
 async def test_hostile_file_names_are_stored_sanitised_and_never_orphan(gateway, seller, stores, raw_name, shown):
