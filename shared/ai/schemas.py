@@ -22,9 +22,9 @@ MaxTokens = Annotated[int, Meta(ge=50, le=800, description="Upper bound on the r
 Instructions = Annotated[str, Meta(max_length=2000, description="Extra instructions for the AI, in any language")]
 BudgetPln = Annotated[float, Meta(ge=0.0, le=10_000.0, description="Monthly AI spending limit in PLN")]
 Threshold = Annotated[float, Meta(ge=0.8, le=1.0, description="Similarity above which a curated answer is sent verbatim")]
-ClockTime = Annotated[str, Meta(pattern=whole_value(r"(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)",
-                                                   "must be a time HH:MM from 00:00 to 24:00"),
-                                description="HH:MM, Europe/Warsaw", examples=["09:00"])]
+ClockTime = Annotated[str, Meta(
+    pattern=whole_value(r"(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)", "must be a time HH:MM from 00:00 to 24:00"),
+    description="HH:MM, Europe/Warsaw", examples=["09:00"])]
 
 
 class TimeRange(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
