@@ -4,18 +4,25 @@ What the OpenFaaS gateway does for a synchronous invocation, and no more: strip 
 (or ``/function/<name>.openfaas-fn``, the form connectors use),
 append the caller to ``X-Forwarded-For`` (one hop, ``AUTH_TRUSTED_PROXY_HOPS=1``), set
 ``X-Forwarded-Host`` and ``X-Call-Id``, and stream the body both ways (uploads of 25 MB are not
-buffered). A watchdog that is down is a 502, one that does not answer within ``upstream_timeout`` a 504.
+buffered). Like Go's reverse proxy it reads the function's answer while the body is still being sent, so an
+answer given before the body was read (404, 401, 413) reaches the caller even when the watchdog then
+closes the connection. A watchdog that is down is a 502, one that does not answer within
+``upstream_timeout`` of the body being sent a 504.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
-import httpx2
+import h11
 
 from shared.gateway.dispatcher import send_json
+from shared.gateway.upstream import UpstreamConnection, UpstreamPool
 
 Scope = dict[str, Any]
 
@@ -29,8 +36,10 @@ class ProxyGateway:
         # upstream_timeout sits above the watchdogs' write_timeout (35 s), so the watchdog's own 504
         # reaches the caller instead of ours (docs/deploy.md).
         self.upstreams = {name: url.rstrip("/") for name, url in upstreams.items()}
-        self._timeout = httpx2.Timeout(upstream_timeout, connect=5.0)
-        self._client: httpx2.AsyncClient | None = None
+        self._timeout = upstream_timeout
+        # No limit on connections: as many concurrent calls as callers make; each watchdog's max_inflight
+        # answers 429 beyond its own limit, as in production.
+        self._pool = UpstreamPool(connect_timeout=5.0)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -49,54 +58,70 @@ class ProxyGateway:
             return
         # The raw path keeps the caller's percent-encoding (an encoded "/" stays encoded).
         _, rest = split_function_path((scope.get("raw_path") or path.encode()).decode("latin-1"))
-        await self._forward(scope, receive, send, name, upstream + rest)
+        await self._forward(scope, receive, send, name, upstream, rest)
 
-    async def _forward(self, scope: Scope, receive: Any, send: Any, name: str, url: str) -> None:
-        assert self._client is not None, "the gateway's lifespan has not started"
-        query = scope.get("query_string", b"")
-        headers = [(k, v) for k, v in scope["headers"] if k.lower() not in HOP_BY_HOP
-                   and k.lower() not in (b"x-forwarded-for", b"x-forwarded-host", b"x-call-id")]
-        forwarded = [v for k, v in scope["headers"] if k.lower() == b"x-forwarded-for"]
-        client_host = (scope.get("client") or ("unknown", 0))[0].encode()
-        headers.append((b"x-forwarded-for", b", ".join([*forwarded, client_host])))
-        host = next((v for k, v in scope["headers"] if k.lower() == b"host"), None)
-        if host:
-            headers.append((b"x-forwarded-host", host))
-        headers.append((b"x-call-id", str(uuid.uuid4()).encode()))
-        has_body = any(k.lower() in (b"content-length", b"transfer-encoding") for k, _ in scope["headers"])
-        request = self._client.build_request(
-            scope["method"], url + (("?" + query.decode("latin-1")) if query else ""), headers=headers,
-            content=_request_body(receive) if has_body else None,
-        )
+    async def _forward(self, scope: Scope, receive: Any, send: Any, name: str, upstream: str, rest: str) -> None:
+        request, has_body = _upstream_request(scope, upstream, rest)
         try:
-            response = await self._client.send(request, stream=True)
-        except httpx2.TimeoutException:
+            connection = await self._pool.connect(upstream)
+        except TimeoutError:
             await send_json(send, 504, {"detail": f"function {name} did not answer in time"})
             return
-        except httpx2.TransportError:
+        except OSError:
             await send_json(send, 502, {"detail": f"function {name} is not running (its watchdog refused the connection)"})
             return
+        uploading: asyncio.Task[None] | None = None
         try:
+            try:
+                await connection.send(request)
+                if has_body:
+                    uploading = asyncio.create_task(_upload(connection, receive))
+                else:
+                    await connection.send(h11.EndOfMessage())
+                response = await self._answer(connection, uploading)
+            except h11.LocalProtocolError as refused:  # what the caller sent cannot be said in HTTP/1.1
+                await send_json(send, 400, {"detail": f"the request cannot be forwarded: {refused}"})
+                return
+            except TimeoutError:
+                await send_json(send, 504, {"detail": f"function {name} did not answer in time"})
+                return
+            except (OSError, h11.RemoteProtocolError):
+                await send_json(send, 502, {"detail": f"function {name} closed the connection without answering"})
+                return
             await send({"type": "http.response.start", "status": response.status_code,
-                        "headers": [(k, v) for k, v in response.headers.raw if k.lower() not in HOP_BY_HOP]})
-            async for chunk in response.aiter_raw():
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                        "headers": [(k, v) for k, v in response.headers if k not in HOP_BY_HOP]})
+            while isinstance(event := await connection.next_event(self._timeout), h11.Data):
+                await send({"type": "http.response.body", "body": bytes(event.data), "more_body": True})
             await send({"type": "http.response.body", "body": b""})
         finally:
-            await response.aclose()
+            if uploading is not None:
+                # Once the function has answered, the rest of the body is not sent: an early answer
+                # leaves the request unfinished, so the pool closes that connection.
+                uploading.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await uploading
+            self._pool.release(upstream, connection)
+
+    async def _answer(self, connection: UpstreamConnection, uploading: asyncio.Task[None] | None) -> h11.Response:
+        """The answer's head, read while the body is still being sent."""
+        reading = asyncio.ensure_future(_response_head(connection))
+        try:
+            if uploading is not None:
+                # The clock starts once the body is sent, as for an HTTP client: a slow upload is not a
+                # slow function (the watchdog's read_timeout bounds the upload).
+                await asyncio.wait({reading, uploading}, return_when=asyncio.FIRST_COMPLETED)
+            async with asyncio.timeout(self._timeout):
+                return await reading
+        finally:
+            reading.cancel()
 
     async def _lifespan(self, receive: Any, send: Any) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                # No pool limit: as many concurrent calls as callers make; each watchdog's max_inflight
-                # answers 429 beyond its own limit, as in production.
-                self._client = httpx2.AsyncClient(timeout=self._timeout, follow_redirects=False, trust_env=False,
-                                                 limits=httpx2.Limits(max_connections=None, max_keepalive_connections=64))
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                if self._client is not None:
-                    await self._client.aclose()
+                self._pool.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -116,14 +141,48 @@ def split_function_path(path: str) -> tuple[str | None, str]:
     return name, "/" + (parts[3] if len(parts) > 3 else "")
 
 
-async def _request_body(receive: Any) -> AsyncIterator[bytes]:
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return
-        body = message.get("body", b"")
-        if body:
-            yield body
-        if not message.get("more_body", False):
-            return
+def _upstream_request(scope: Scope, upstream: str, rest: str) -> tuple[h11.Request, bool]:
+    """The caller's request as the function's watchdog gets it, and whether a body follows."""
+    query = scope.get("query_string", b"")
+    target = urlsplit(upstream).path + rest + (("?" + query.decode("latin-1")) if query else "")
+    headers = [(b"host", urlsplit(upstream).netloc.encode())]
+    headers += [(k, v) for k, v in scope["headers"] if k.lower() not in HOP_BY_HOP
+                and k.lower() not in (b"x-forwarded-for", b"x-forwarded-host", b"x-call-id")]
+    forwarded = [v for k, v in scope["headers"] if k.lower() == b"x-forwarded-for"]
+    client_host = (scope.get("client") or ("unknown", 0))[0].encode()
+    headers.append((b"x-forwarded-for", b", ".join([*forwarded, client_host])))
+    host = next((v for k, v in scope["headers"] if k.lower() == b"host"), None)
+    if host:
+        headers.append((b"x-forwarded-host", host))
+    headers.append((b"x-call-id", str(uuid.uuid4()).encode()))
+    framing = {k.lower() for k, _ in scope["headers"]} & {b"content-length", b"transfer-encoding"}
+    if framing == {b"transfer-encoding"}:  # a caller's chunked body goes on chunked
+        headers.append((b"transfer-encoding", b"chunked"))
+    return h11.Request(method=scope["method"], target=target, headers=headers), bool(framing)
 
+
+async def _response_head(connection: UpstreamConnection) -> h11.Response:
+    while True:
+        event = await connection.next_event(None)
+        if isinstance(event, h11.Response):  # a 100 Continue is the watchdog's, the caller had its own from uvicorn
+            return event
+
+
+async def _upload(connection: UpstreamConnection, receive: Any) -> None:
+    """The caller's body, sent on as it arrives."""
+    try:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                # The caller left mid-body: the function must not take what came for the whole body.
+                connection.close()
+                return
+            if body := message.get("body", b""):
+                await connection.send(h11.Data(data=body))
+            if not message.get("more_body", False):
+                await connection.send(h11.EndOfMessage())
+                return
+    except OSError:
+        # The watchdog closed the connection before taking the whole body: its answer, if it gave one, is
+        # read on the other side; if it gave none, that side sees the close.
+        return

@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import uvicorn
@@ -24,7 +24,8 @@ def upstream_app() -> Litestar:
         return {"path": request.scope["raw_path"].decode(), "query": request.url.query,
                 "forwardedFor": request.headers.get("x-forwarded-for"),
                 "forwardedHost": request.headers.get("x-forwarded-host"),
-                "callId": request.headers.get("x-call-id"), "auth": request.headers.get("authorization")}
+                "callId": request.headers.get("x-call-id"), "auth": request.headers.get("authorization"),
+                "gatewayPort": request.client.port}
 
     @post("/upload", status_code=200)
     async def upload(request: Request) -> dict:
@@ -34,15 +35,19 @@ def upstream_app() -> Litestar:
             size += len(chunk)
         return {"size": size, "sha256": digest.hexdigest()}
 
+    @post("/refuse", status_code=413)
+    async def refuse() -> dict:  # answers without reading the body, as a function over its size limit does
+        return {"detail": "too large"}
+
     @get("/big")
     async def big() -> bytes:
         return b"x" * 3_000_000
 
-    return Litestar([echo, upload, big])
+    return Litestar([echo, upload, refuse, big])
 
 
 @asynccontextmanager
-async def serve_gateway(gateway: ProxyGateway) -> AsyncIterator[httpx.AsyncClient]:
+async def serve_gateway(gateway: Any) -> AsyncIterator[httpx.AsyncClient]:
     """As `python -m shared.gateway` serves it: the edge, so uvicorn must not rewrite the peer from headers."""
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(gateway, host="127.0.0.1", port=port, lifespan="on",
@@ -93,3 +98,31 @@ async def test_a_function_that_is_down_is_a_502_with_a_message():
     async with serve(ProxyGateway({"alpha": f"http://127.0.0.1:{free_port()}"})) as client:
         response = await client.get("/function/alpha/")
     assert response.status_code == 502 and "alpha" in response.json()["detail"]
+
+
+async def test_calls_reuse_the_connection_to_the_function_unless_it_answered_before_the_body_was_sent():
+    # The upstream without proxy headers: its client is the gateway's socket, not X-Forwarded-For.
+    async with serve_gateway(upstream_app()) as upstream:
+        async with serve(ProxyGateway({"alpha": str(upstream.base_url)})) as client:
+            first = (await client.get("/function/alpha/one")).json()["gatewayPort"]
+            second = (await client.get("/function/alpha/two")).json()["gatewayPort"]
+            refused = await client.post("/function/alpha/refuse", content=b"x" * 5_000_000)
+            after = (await client.get("/function/alpha/three")).json()["gatewayPort"]
+    assert first == second
+    # the early answer left its request unfinished: that connection is closed, not handed to the next call
+    assert refused.status_code == 413 and refused.json() == {"detail": "too large"}
+    assert after != first
+
+
+async def test_a_function_that_does_not_answer_in_time_is_a_504_with_a_message():
+    async def accept_and_stay_silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # until the gateway gives up and closes
+
+    silent = await asyncio.start_server(accept_and_stay_silent, "127.0.0.1", 0)
+    port = silent.sockets[0].getsockname()[1]
+    try:
+        async with serve(ProxyGateway({"alpha": f"http://127.0.0.1:{port}"}, upstream_timeout=0.5)) as client:
+            response = await client.post("/function/alpha/slow", content=b"{}")
+    finally:
+        silent.close()
+    assert response.status_code == 504 and "alpha" in response.json()["detail"]
