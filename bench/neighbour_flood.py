@@ -210,7 +210,7 @@ async def a_completion(a: Seller, document_ids: list[str], sent: dict[str, float
 
 async def run(args: argparse.Namespace) -> int:
     from bench.load.deployment import drop_namespace, own_deployment, stack_deployment
-    from bench.load.sellers import create_via_api, remove_sellers, wait_documents_ready
+    from bench.load.sellers import create_via_api, mint_access_tokens, remove_sellers, wait_documents_ready
     from shared.infra.postgres import close_pool, open_pool
     from shared.infra.redis import make_redis
     from shared.knowledge.stores import KnowledgeStores
@@ -232,6 +232,12 @@ async def run(args: argparse.Namespace) -> int:
             pending = [await create_via_api(client, run_id, i) for i in range(2)]
             created = [seller for seller, _ in pending]
             await wait_documents_ready(client, pending, 180)
+            # Sign-up's token lasts 15 min: past it every document looked "not ready" (401) to a long drain.
+            redis = make_redis()
+            try:
+                await mint_access_tokens(created, redis, ttl_seconds=int(3 * args.b_timeout + args.drain + 900))
+            finally:
+                await redis.aclose()
             a, b = (Seller(seller, client) for seller in created)
             print(f"sellers A and B ready; flood: {args.docs} documents × {args.doc_kb} KB, "
                   f"{args.messages} messages × {args.message_chars:,} characters")
