@@ -89,9 +89,3 @@ async def test_one_query_counts_every_seller_and_names_none():
     assert gauge("bokai_channel_connections", {"platform": "generic", "status": "error"}) == after[
         ("channel_connections", "generic/error")]
 
-
-async def test_without_the_function_the_app_role_sees_no_sellers_rows():
-    await a_seller_with_trouble("ops-gamma", stale_approved_reply=False)
-    async with engine().pool.acquire() as connection:
-        assert await connection.fetchval("SELECT count(*) FROM conversations") == 0
-        assert await connection.fetchval("SELECT count(*) FROM outbox") == 0
