@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import logging
 
-import pytest
 from litestar import Request, post
+from litestar.params import FromPath
 
 from shared.http.app import make_function_app
 from tests.support import serve
@@ -18,7 +18,7 @@ TOKEN = "Bearer eyJhbGciOiJFZERTQSJ9.sekret"
 
 
 @post("/orders/{order_id:str}/notes", status_code=201)
-async def add_note(request: Request, order_id: str) -> dict[str, str]:
+async def add_note(request: Request, order_id: FromPath[str]) -> dict[str, str]:
     await request.body()
     raise ZeroDivisionError("division by zero in the notes counter")  # a plain bug
 

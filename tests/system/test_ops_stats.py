@@ -49,10 +49,11 @@ async def a_seller_with_trouble(label: str, *, stale_approved_reply: bool):
     assert await leave_for_human(seller.tenant_id, waiting, "lost_parcel")
     async with tenant_tx(seller.tenant_id):
         await tx_connection().execute("UPDATE channel_accounts SET status = 'error' WHERE id = $1", account)
+        now = datetime.now(timezone.utc)
         await OutboxJob.insert(OutboxJob(
             id=uuid.uuid4(), tenant_id=seller.tenant_id, queue_name="replies", actor_name="replies.deliver",
-            args=[str(seller.tenant_id), str(uuid.uuid4())], created_at=datetime.now(timezone.utc) - timedelta(minutes=10),
-            lease_until=datetime.now(timezone.utc) + timedelta(hours=1)))  # Redis away: not relayed yet
+            args=[str(seller.tenant_id), str(uuid.uuid4())], created_at=now - timedelta(minutes=10),
+            lease_until=now + timedelta(hours=1)))  # Redis away: not relayed yet
     if stale_approved_reply:
         _, asked = await customer_writes(seller.tenant_id, account, "Kiedy wysyłka?", thread="asked")
         reply = await replies.create_ai_reply(seller.tenant_id, asked, "Jutro.", approved=True)
