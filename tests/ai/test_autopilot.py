@@ -30,7 +30,7 @@ from shared.knowledge.stores import KnowledgeStores
 from shared.tenancy.db import tenant_tx
 from tests.conversations.conftest import broker_namespace  # noqa: F401 - fixture
 from tests.conversations.support import SECRET, generic_channel, wait_for
-from tests.fakes.generic_receiver import GenericReceiver
+from tests.fakes.generic_receiver import served_receiver
 from tests.fakes.smtp_peer import running_smtp_peer
 from tests.support import post_signed, serve
 from tests.tenancy.seed import seed_tenant
@@ -68,11 +68,8 @@ async def webhooks():
 
 @pytest.fixture
 async def receiver():
-    fake = GenericReceiver(SECRET.encode())
-    async with serve(fake) as client:
-        fake.url = f"{client.base_url}/bokai/replies"
+    async with served_receiver(SECRET.encode()) as fake:
         yield fake
-        fake.release()
 
 
 @pytest.fixture

@@ -18,8 +18,7 @@ from shared.tenancy.db import tenant_tx
 from tests.conversations.support import SECRET, customer_writes, generic_channel
 from tests.events.receiver import EventReceiver, listening
 from tests.events.support import add_endpoint, deliveries, fresh_seller
-from tests.fakes.generic_receiver import GenericReceiver
-from tests.support import serve
+from tests.fakes.generic_receiver import served_receiver
 from tests.tenancy.seed import seed_tenant
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("db_pool")]
@@ -29,20 +28,14 @@ REDIRECTS = [301, 302, 303, 307, 308]
 @pytest.fixture
 async def elsewhere():
     """Where a redirect points: it must never be called."""
-    fake = GenericReceiver(SECRET.encode())
-    async with serve(fake) as client:
-        fake.url = f"{client.base_url}/internal/admin"
+    async with served_receiver(SECRET.encode(), "/internal/admin") as fake:
         yield fake
-        fake.release()
 
 
 @pytest.fixture
 async def shop():
-    fake = GenericReceiver(SECRET.encode())
-    async with serve(fake) as client:
-        fake.url = f"{client.base_url}/bokai/replies"
+    async with served_receiver(SECRET.encode()) as fake:
         yield fake
-        fake.release()
 
 
 @pytest.mark.parametrize("status", REDIRECTS)

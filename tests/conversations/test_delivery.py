@@ -15,9 +15,8 @@ from shared.conversations.delivery import UNCERTAIN
 from shared.conversations.tables import Conversation
 from shared.tenancy.db import tenant_tx
 from tests.conversations.support import ReplyWorker, customer_writes, generic_channel, reply_row, wait_for
-from tests.fakes.generic_receiver import GenericReceiver
+from tests.fakes.generic_receiver import served_receiver
 from tests.conversations.support import SECRET
-from tests.support import serve
 from tests.tenancy.seed import seed_tenant
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("db_pool")]
@@ -33,11 +32,8 @@ async def worker(broker_namespace, tmp_path_factory):
 
 @pytest.fixture
 async def receiver():
-    fake = GenericReceiver(SECRET.encode())
-    async with serve(fake) as client:
-        fake.url = f"{client.base_url}/bokai/replies"
+    async with served_receiver(SECRET.encode()) as fake:
         yield fake
-        fake.release()
 
 
 async def seller_with_question(receiver, *, probe: bool = False):

@@ -27,8 +27,8 @@ from shared.tenancy.db import tenant_tx, tx_connection
 from tests.conversations.support import ROOT, SECRET, customer_writes, generic_channel, reply_row, wait_for
 from tests.events.receiver import EventReceiver, listening, verify
 from tests.events.support import LOCAL, EventWorker, add_endpoint, deliveries, fresh_seller
-from tests.fakes.generic_receiver import GenericReceiver
-from tests.support import serve
+from tests.fakes.generic_receiver import served_receiver
+
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("db_pool")]
 MAX_RETRIES = 6
@@ -55,11 +55,8 @@ async def worker(broker_namespace, tmp_path_factory):
 @pytest.fixture
 async def shop():
     """The seller's shop for the generic channel, where replies are delivered."""
-    fake = GenericReceiver(SECRET.encode())
-    async with serve(fake) as client:
-        fake.url = f"{client.base_url}/bokai/replies"
+    async with served_receiver(SECRET.encode()) as fake:
         yield fake
-        fake.release()
 
 
 def moment(value: str) -> datetime:

@@ -12,6 +12,8 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -98,3 +100,15 @@ class GenericReceiver:
             (b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode()),
             *((k.lower().encode(), v.encode()) for k, v in (headers or {}).items())]})
         await send({"type": "http.response.body", "body": raw})
+
+
+@asynccontextmanager
+async def served_receiver(secret: bytes, path: str = "/bokai/replies") -> AsyncIterator[GenericReceiver]:
+    """A shop's receiver on a real local server; ``url`` is where to point a channel's callback."""
+    from tests.support import serve
+
+    fake = GenericReceiver(secret)
+    async with serve(fake) as client:
+        fake.url = f"{client.base_url}{path}"
+        yield fake
+        fake.release()
