@@ -41,6 +41,7 @@ from shared.ai.verify import qualification
 from shared.ai.verify.answer import response_format
 from shared.ai.verify.review import ReviewedReply, review
 from shared.ai.verify.stems import coverage
+from shared.auth.principal import PAYING_STATUSES
 from shared.conversations.errors import ReplyAlreadyExists, StateConflict
 from shared.conversations.handoff import close_thanked, hold_draft_for_person, leave_for_human
 from shared.conversations.replies import create_ai_reply
@@ -65,7 +66,6 @@ RETRIEVAL_K = 5
 MIN_QUESTION_COVERAGE = 0.2
 # A plain "thank you" / "ok" this short closes the conversation instead of getting a reply.
 CLOSING_MAX_CHARS = 80
-PAYING = frozenset({"active", "trialing"})
 # The customer names an order number that is not this conversation's order (or the conversation has
 # none): only a person may look another order up — the AI never fetches or discusses it.
 FOREIGN_ORDER, ORDER_NOT_LINKED = "foreign_order", "order_not_linked"
@@ -127,7 +127,7 @@ async def handle_customer_message(stores: KnowledgeStores, tenant_id: UUID, mess
     config = await get_ai_config(tenant_id)
     if ctx.ai_mode is None and config.autopilot_mode == "off":
         return await _hand_off(ctx, "ai_off")
-    if ctx.subscription_status not in PAYING:
+    if ctx.subscription_status not in PAYING_STATUSES:
         return await _hand_off(ctx, "subscription_inactive")
     # The whole unanswered burst is judged; messages a reply already dealt with are not.
     question = "\n".join(ctx.unanswered)

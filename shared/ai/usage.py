@@ -12,11 +12,11 @@ import msgspec
 
 from shared.ai.config import WARSAW, load_for_usage
 from shared.ai.pricing import price_for, price_table
+from shared.auth.principal import PAYING_STATUSES
 from shared.ops.metrics import LLM_COST, LLM_LATENCY, LLM_TOKENS
 from shared.tenancy.db import tenant_tx, tx_connection
 
 logger = logging.getLogger("bokai.ai.usage")
-PAYING_STATUSES = frozenset({"active", "trialing"})
 # Pace is judged on at least this much of the month, so one call in the first minutes of a month
 # does not extrapolate to thousands of złoty.
 MIN_PACE_DAYS = 1

@@ -15,6 +15,7 @@ import subprocess
 import sys
 from contextlib import asynccontextmanager
 from pathlib import Path
+from uuid import UUID
 
 import httpx
 import pytest
@@ -23,10 +24,13 @@ import uvicorn
 from functions.auth.handler import app as auth_app
 from functions.kb.handler import app as kb_app
 from functions.webhooks.handler import app as webhooks_app
+from shared.accounts.tables import Tenant
 from shared.gateway.dispatcher import FunctionGateway
+from shared.inbox.upload_processing import NOT_PAYING
 from shared.infra.notifications import ensure_upload_notifications
 from shared.infra.objects import ObjectStoreSettings, make_minio
 from shared.settings import load
+from shared.tenancy.db import tenant_tx
 from tests.knowledge.documents import make_pdf
 from tests.knowledge.test_kb_function import sign_up, wait_until_processed
 
@@ -129,3 +133,26 @@ async def test_notifications_need_the_token_and_ignore_foreign_objects(gateway):
     garbage = await gateway.post("/function/webhooks/minio", headers={"authorization": f"Bearer {token}"},
                                  content=b"{nope")
     assert [r.status_code for r in (forged, foreign, garbage)] == [401, 202, 400]
+
+
+async def test_an_upload_that_arrives_after_the_subscription_lapsed_is_not_ingested_and_is_kept(gateway,
+                                                                                               upload_worker):
+    # docs/api.md 402: ingestion is refused to a seller who does not pay. The ticket was issued while the
+    # seller paid; the file reaches MinIO after the subscription lapsed.
+    seller = await sign_up(gateway, "Sklep Wygasly")
+    pdf = make_pdf(["Wysyłka w 24 godziny."])
+    ticket = (await gateway.post("/function/kb/uploads", headers=seller,
+                                 json={"filename": "wysylka.pdf", "sizeBytes": len(pdf)})).json()
+    key = ticket["fields"]["key"]
+    tenant_id = key.split("/")[1]  # tenants/<seller>/uploads/<document>/<name>
+    async with tenant_tx(UUID(tenant_id)):
+        await Tenant.update({Tenant.subscription_status: "canceled"}).where(Tenant.id == tenant_id)
+    async with httpx.AsyncClient() as s3:
+        stored = await s3.post(ticket["uploadUrl"], data=ticket["fields"],
+                               files={"file": ("wysylka.pdf", pdf, "application/pdf")})
+        assert stored.status_code == 204, stored.text
+    failed = await wait_until_processed(gateway, seller, ticket["document"]["id"])
+    assert (failed["status"], failed["error"], failed["chunkCount"]) == ("failed", NOT_PAYING, 0), failed
+    settings = load(ObjectStoreSettings)
+    kept = await asyncio.to_thread(make_minio(settings).stat_object, settings.bucket, key)
+    assert kept.size == len(pdf), "kept for a re-ingest after renewing"
